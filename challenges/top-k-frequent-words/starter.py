@@ -1,0 +1,7 @@
+def top_k_words(words, k):
+    """Return the k most frequent words, ties broken alphabetically.
+
+    words -- list of str
+    k     -- int
+    """
+    raise NotImplementedError

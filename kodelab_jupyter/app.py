@@ -1,0 +1,95 @@
+"""The Jupyter server extension: configuration and services of KodeLab."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Instance, Int, List, Unicode, default
+
+from . import __version__
+from .content.catalog import SHIPPED_CHALLENGES, Catalog
+from .grading.judge import Judge
+from .grading.service import GradingService
+from .store import Store
+
+
+class KodeLabApp(ExtensionApp):
+    """KodeLab inside jupyter-server: catalog, judge, store and grading service."""
+
+    name = "kodelab_jupyter"
+    version = __version__
+    description = "Coding challenges graded against hidden tests in a sandboxed kernel."
+
+    challenge_directories = List(
+        Unicode(),
+        help="Folders holding challenge folders. Default: [] (only the shipped library).",
+    ).tag(config=True)
+    include_shipped_challenges = Bool(
+        True, help="Also serve the challenges shipped with KodeLab. Default: True."
+    ).tag(config=True)
+    grading_concurrency = Int(
+        0, help="Grading runs at once; 0 means the number of CPUs. Default: 0."
+    ).tag(config=True)
+    regrade_unfinished_on_start = Bool(
+        True,
+        help="Grade submissions a crash left pending or running when the server starts. "
+        "Default: True.",
+    ).tag(config=True)
+
+    catalog = Instance(Catalog, allow_none=True)
+    judge = Instance(Judge, allow_none=True)
+    store = Instance(Store, allow_none=True)
+    grading = Instance(GradingService, allow_none=True)
+
+    @default("grading_concurrency")
+    def _default_concurrency(self) -> int:
+        import os
+
+        return os.cpu_count() or 2
+
+    def directories(self) -> list[Path]:
+        """Every challenge directory served."""
+        dirs = [Path(d) for d in self.challenge_directories]
+        if self.include_shipped_challenges and SHIPPED_CHALLENGES.is_dir():
+            dirs.append(SHIPPED_CHALLENGES)
+        return dirs
+
+    def initialize_settings(self) -> None:
+        """Build the services; say loudly when the sandbox cannot run here."""
+        self.catalog = Catalog(self.directories())
+        for issue in self.catalog.issues:
+            self.log.error("KodeLab content problem: %s", issue)
+        self.judge = Judge(parent=self)
+        problems = self.judge.sandbox.problems()
+        if problems:
+            self.log.error(
+                "KodeLab: the %s sandbox cannot run here, so grading will fail: %s",
+                self.judge.sandbox.name, " ".join(problems),
+            )
+        if self.judge.sandbox.name == "unsafe-local":
+            self.log.warning("KodeLab: UNSAFE sandbox configured: answers run WITHOUT isolation")
+        self.store = Store(parent=self)
+        self.store.ensure_schema()
+        self.grading = GradingService(
+            self.judge, self.store, self.catalog, concurrency=self.grading_concurrency, parent=self
+        )
+        self.settings.update({"kodelab": self})
+        self.log.info(
+            "KodeLab %s: %d challenge(s), sandbox %s, database %s",
+            __version__, len(self.catalog.challenges), self.judge.sandbox.name, self.store.db_url,
+        )
+
+    def initialize_handlers(self) -> None:
+        """REST handlers arrive with the server API."""
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        if self.regrade_unfinished_on_start and self.grading is not None:
+            self._requeue = asyncio.ensure_future(self.grading.requeue_unfinished())
+
+    async def stop_extension(self) -> None:
+        """Close the database when the server stops."""
+        if self.store is not None:
+            self.store.close()

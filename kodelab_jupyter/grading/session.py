@@ -1,0 +1,172 @@
+"""Driving one sandboxed kernel through a grading run with nbclient, cell by cell.
+
+The grader sends code and test *inputs* in; results come back as wire data in a display
+message. Nothing the kernel says is taken as a pass or fail: :class:`CallResult` is only
+"this value came back", "this exception class was raised" or "the run stopped".
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from ..sandbox.base import SandboxKernel
+from . import wire
+from .harness import RESULT_MIME
+
+_HARNESS_SOURCES = [Path(__file__).with_name(n).read_text() for n in ("wire.py", "harness.py")]
+_BOOT_CELL = f"""\
+def __kodelab_boot(sources):
+    import types
+    spaces = []
+    for source in sources:
+        ns = {{"__name__": "kodelab_harness_" + str(len(spaces))}}
+        exec(compile(source, "<kodelab-harness>", "exec"), ns)
+        spaces.append(ns)
+    return spaces[1]["Harness"](types.SimpleNamespace(**spaces[0]))
+__kodelab__ = __kodelab_boot({_HARNESS_SOURCES!r})
+del __kodelab_boot
+"""
+
+
+class RunStopped(Exception):
+    """The run cannot go on (time, output or the kernel ended); ``outcome`` is the verdict kind."""
+
+    def __init__(self, outcome: str, message: str) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+        self.message = message
+
+
+@dataclass
+class CallResult:
+    """What one call of the student's function produced."""
+
+    value: Any = None
+    error: str | None = None
+    detail: str = ""
+
+
+class _OutputLimit(Exception):
+    pass
+
+
+class _MeteredClient(NotebookClient):  # type: ignore[misc]
+    """nbclient that meters every iopub byte, keeps no output, and collects result messages."""
+
+    def __init__(self, kernel: SandboxKernel, **kw: Any) -> None:
+        super().__init__(nbformat.v4.new_notebook(), km=kernel.km, **kw)
+        self.kc = kernel.kc
+        self.kernel = kernel
+        self.results: list[str] = []
+        self.errors: list[str] = []
+
+    def process_message(self, msg: dict[str, Any], cell: Any, cell_index: int) -> Any:
+        msg_type = msg["msg_type"]
+        content = msg["content"]
+        if msg_type in ("stream", "display_data", "execute_result", "error", "update_display_data"):
+            size = len(json.dumps(content, default=str))
+            if self.kernel.meter.add(size):
+                raise _OutputLimit()
+            if msg_type == "error":
+                self.errors.append(str(content.get("ename", "Error"))[:80])
+            elif msg_type == "display_data":
+                text = content.get("data", {}).get(RESULT_MIME)
+                if isinstance(text, str):
+                    self.results.append(text)
+            return None
+        return super().process_message(msg, cell, cell_index)
+
+
+class KernelSession:
+    """One grading run on one fresh kernel, with a wall-clock budget counted from ``start``."""
+
+    def __init__(self, kernel: SandboxKernel) -> None:
+        self.kernel = kernel
+        self.deadline = float("inf")
+        self.stopped: RunStopped | None = None
+        self._client = _MeteredClient(
+            kernel,
+            allow_errors=True,
+            timeout_func=lambda cell: max(0.05, self.deadline - time.monotonic()),
+            interrupt_on_timeout=False,
+            record_timing=False,
+            raise_on_iopub_timeout=False,
+            iopub_timeout=2,
+        )
+        self._calls = 0
+
+    async def boot(self) -> None:
+        """Install the harness (before the clock starts: it is our code, not the student's)."""
+        await self._run(_BOOT_CELL, budget=self.kernel.limits.startup_seconds)
+
+    def start_clock(self) -> None:
+        """Start the run's wall-clock budget."""
+        self.deadline = time.monotonic() + self.kernel.limits.wall_seconds
+
+    async def run_answer(self, source: str) -> str | None:
+        """Run the student's answer cell; the exception class it raised, if any."""
+        await self._run(source)
+        return self._client.errors[-1] if self._client.errors else None
+
+    async def call(self, function: str, args: list[Any], kwargs: dict[str, Any]) -> CallResult:
+        """Call ``function(*args, **kwargs)`` in the kernel and bring the result back as data."""
+        self._calls += 1
+        index = self._calls
+        request = wire.dumps({"fn": function, "args": list(args), "kwargs": dict(kwargs)})
+        await self._run(f"__kodelab__.call({index}, {request!r})")
+        for text in reversed(self._client.results):
+            try:
+                outcome = wire.loads(text, self.kernel.limits.output_bytes)
+            except wire.WireError:
+                continue
+            if isinstance(outcome, dict) and outcome.get("i") == index:
+                if "error" in outcome:
+                    return CallResult(error=str(outcome["error"])[:80],
+                                      detail=str(outcome.get("detail", ""))[:200])
+                return CallResult(value=outcome.get("value"))
+        # The harness was patched or its message suppressed: no result is a failed call.
+        return CallResult(error="NoResult", detail="the call produced no result")
+
+    async def _run(self, source: str, budget: float | None = None) -> None:
+        if self.stopped is not None:
+            raise self.stopped
+        self._client.results.clear()
+        self._client.errors.clear()
+        cell = nbformat.v4.new_code_cell(source)
+        self._client.nb.cells = [cell]  # nbclient writes the executed cell back by index
+        if budget is not None:
+            self.deadline = time.monotonic() + budget
+        try:
+            await self._client.async_execute_cell(cell, 0, store_history=False)
+        except CellTimeoutError:
+            self.stopped = RunStopped("time_limit_exceeded", "time limit exceeded")
+        except _OutputLimit:
+            self.stopped = RunStopped("output_limit_exceeded", "output limit exceeded")
+        except DeadKernelError:
+            self.stopped = self._death()
+        if self.kernel.meter.exceeded and self.stopped is None:
+            self.stopped = RunStopped("output_limit_exceeded", "output limit exceeded")
+        if self.stopped is not None:
+            await self.kernel.destroy()
+            raise self.stopped
+
+    def _death(self) -> RunStopped:
+        """Why the kernel died, read from outside: the exit signal and our own meters."""
+        if self.kernel.meter.exceeded:
+            return RunStopped("output_limit_exceeded", "output limit exceeded")
+        sig = self.kernel.exit_signal()
+        if sig == signal.SIGXFSZ:
+            return RunStopped("output_limit_exceeded", "file size limit exceeded")
+        if sig in (signal.SIGXCPU,) or time.monotonic() >= self.deadline:
+            return RunStopped("time_limit_exceeded", "time limit exceeded")
+        what = f" (signal {signal.Signals(sig).name})" if sig else ""
+        return RunStopped("runtime_error", f"the kernel died{what}")

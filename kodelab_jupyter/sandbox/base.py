@@ -1,0 +1,79 @@
+"""What every sandbox provides: a fresh, limited, single-use kernel."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from jupyter_client import AsyncKernelClient, AsyncKernelManager
+from traitlets.config import LoggingConfigurable
+
+from .limits import Limits
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot be created on this machine; the message says how to fix it."""
+
+
+@dataclass
+class OutputMeter:
+    """Counts every byte a run prints (fds 1-2 and iopub) without keeping it."""
+
+    limit: int
+    used: int = 0
+    exceeded: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, nbytes: int) -> bool:
+        """Count ``nbytes``; True once the limit has been passed."""
+        with self._lock:
+            self.used += nbytes
+            if self.used > self.limit:
+                self.exceeded = True
+            return self.exceeded
+
+
+@dataclass
+class SandboxKernel:
+    """A started kernel inside a sandbox, used for one grading run and then destroyed."""
+
+    km: AsyncKernelManager
+    kc: AsyncKernelClient
+    meter: OutputMeter
+    limits: Limits
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def exit_signal(self) -> int | None:
+        """The signal that ended the kernel process, if it ended by one (None while alive)."""
+        provisioner: Any = self.km.provisioner
+        return provisioner.exit_signal() if provisioner is not None else None
+
+    async def destroy(self) -> None:
+        """Kill the kernel and everything it started; remove its files. Never raises."""
+        try:
+            self.kc.stop_channels()
+        except Exception:  # noqa: BLE001 - best effort teardown
+            pass
+        try:
+            await asyncio.wait_for(self.km.shutdown_kernel(now=True), timeout=10)
+        except Exception:  # noqa: BLE001
+            provisioner: Any = self.km.provisioner
+            if provisioner is not None:
+                await provisioner.kill()
+                await provisioner.cleanup()
+
+
+class Sandbox(LoggingConfigurable):
+    """Base class of sandboxes; subclasses start kernels under their isolation."""
+
+    name = "base"
+
+    def problems(self) -> list[str]:
+        """Reasons this sandbox cannot run here (empty when it can)."""
+        return []
+
+    async def start_kernel(self, limits: Limits) -> SandboxKernel:
+        """Start a fresh kernel under ``limits`` and wait until it answers."""
+        raise NotImplementedError

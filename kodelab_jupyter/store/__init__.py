@@ -1,0 +1,17 @@
+"""Persistence: SQLAlchemy models, the :class:`Store` service and alembic migrations."""
+
+from __future__ import annotations
+
+from .errors import Conflict, NotFound, StoreError
+from .models import Base
+from .service import ProgressRecord, Store, SubmissionRecord
+
+__all__ = [
+    "Base",
+    "Conflict",
+    "NotFound",
+    "ProgressRecord",
+    "Store",
+    "StoreError",
+    "SubmissionRecord",
+]

@@ -1,0 +1,146 @@
+"""SQLAlchemy models of the KodeLab database (the alembic migrations mirror these tables)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    false,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SUBMIT, RUN = "submit", "run"
+KINDS = (SUBMIT, RUN)
+PENDING, RUNNING, DONE = "pending", "running", "done"
+STATUSES = (PENDING, RUNNING, DONE)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time as a timezone-aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python, naive UTC in the database (portable to SQLite)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store aware UTC datetimes only")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class JSONText(TypeDecorator[Any]):
+    """Any JSON-serialisable value, stored as text (as JupyterHub's ``JSONDict``)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else json.dumps(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(value)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=column)
+
+
+class Base(DeclarativeBase):
+    """Declarative base: shared naming convention and Python-type -> column-type map."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), str: String(255)}
+
+
+class User(Base):
+    """A person known to KodeLab, by their Jupyter(Hub) user name."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Challenge(Base):
+    """A challenge that was graded at least once, with the hash of its current version."""
+
+    __tablename__ = "challenges"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    content_hash: Mapped[str]
+    title: Mapped[str]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Submission(Base):
+    """One answer snapshot sent for grading ('submit') or for the visible tests ('run')."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index("ix_submissions_user_challenge_created", "user_id", "challenge_id", "created_at"),
+        _one_of("kind", KINDS),
+        _one_of("status", STATUSES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"))
+    content_hash: Mapped[str]
+    kind: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    verdict: Mapped[str | None] = mapped_column(String(32))
+    score: Mapped[float | None]
+    max_score: Mapped[float | None]
+    tests: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONText)
+    message: Mapped[str | None] = mapped_column(Text)
+    duration_s: Mapped[float | None]
+    late: Mapped[bool] = mapped_column(default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class Progress(Base):
+    """A user's standing on one challenge, updated with every finished 'submit'."""
+
+    __tablename__ = "progress"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    best_score: Mapped[float] = mapped_column(default=0.0, server_default=text("0"))
+    max_score: Mapped[float | None]
+    solved_at: Mapped[datetime | None]
+    last_submission_at: Mapped[datetime | None]

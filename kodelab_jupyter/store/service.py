@@ -1,0 +1,482 @@
+"""The store service: every read and write of the KodeLab database goes through :class:`Store`.
+
+Each method opens its own session, so one ``Store`` is shared by all threads. Methods return
+frozen dataclasses, never ORM objects.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from jupyter_core.paths import jupyter_data_dir
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    Select,
+    case,
+    create_engine,
+    event,
+    func,
+    make_url,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from traitlets import Unicode, default
+from traitlets.config import LoggingConfigurable
+
+from .errors import Conflict, NotFound, StoreError
+from .models import (
+    DONE,
+    KINDS,
+    PENDING,
+    RUNNING,
+    SUBMIT,
+    Challenge,
+    Progress,
+    Submission,
+    User,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option marking the engine whose SQLite transactions start with BEGIN IMMEDIATE.
+_IMMEDIATE = "kodelab_sqlite_immediate"
+_R = TypeVar("_R", bound="DataclassInstance")
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """One submission, detached from the database."""
+
+    id: int
+    user: str
+    user_id: int
+    challenge_id: str
+    content_hash: str
+    kind: str
+    code: str
+    status: str
+    verdict: str | None
+    score: float | None
+    max_score: float | None
+    tests: list[dict[str, Any]] | None
+    message: str | None
+    duration_s: float | None
+    late: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    def to_verdict(self) -> dict[str, Any] | None:
+        """The Verdict JSON dict of a finished submission, ``None`` while it is not done."""
+        if self.status != DONE:
+            return None
+        result: dict[str, Any] = {
+            "verdict": self.verdict,
+            "score": self.score,
+            "max_score": self.max_score,
+            "duration_s": self.duration_s,
+            "tests": self.tests or [],
+        }
+        if self.message is not None:
+            result["message"] = self.message
+        return result
+
+
+@dataclass(frozen=True)
+class ProgressRecord:
+    """A user's standing on one challenge."""
+
+    challenge_id: str
+    attempts: int
+    best_score: float
+    max_score: float | None
+    solved_at: datetime | None
+    last_submission_at: datetime | None
+
+    @property
+    def solved(self) -> bool:
+        """Whether any submission was accepted."""
+        return self.solved_at is not None
+
+
+def _record(cls: type[_R], row: object, **extra: Any) -> _R:
+    """Copy the attributes named by the dataclass ``cls`` from an ORM object."""
+    names = [f.name for f in fields(cls) if f.name not in extra]
+    return cls(**{name: getattr(row, name) for name in names}, **extra)
+
+
+def _greatest(current: Any, new: Any) -> ColumnElement[Any]:
+    """SQL ``max(current, new)`` that ignores NULLs, portable across SQLite and PostgreSQL."""
+    return case((current.is_(None), new), (new > current, new), else_=current)
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _verdict_columns(verdict: Mapping[str, Any]) -> dict[str, Any]:
+    """The submission columns set from a Verdict JSON dict."""
+    if not isinstance(verdict.get("verdict"), str):
+        raise StoreError("a verdict dict needs a string 'verdict'")
+    return {
+        "verdict": verdict["verdict"],
+        "score": _float(verdict.get("score")),
+        "max_score": _float(verdict.get("max_score")),
+        "duration_s": _float(verdict.get("duration_s")),
+        "tests": verdict.get("tests"),
+        "message": verdict.get("message"),
+    }
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _connection_record: Any) -> None:
+    # Let SQLAlchemy emit BEGIN itself (see _sqlite_on_begin) instead of the sqlite3 module.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        f"busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+        "journal_mode = WAL",
+        "foreign_keys = ON",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    # A write transaction takes the write lock up front: a deferred one that reads first
+    # fails with SQLITE_BUSY (no wait) when another writer committed in between.
+    immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _insert(session: Session) -> Callable[[Any], sqlite.Insert | postgresql.Insert]:
+    """The dialect's INSERT construct, which supports ``ON CONFLICT``."""
+    name = session.get_bind().dialect.name
+    if name == "sqlite":
+        return sqlite.insert
+    if name == "postgresql":
+        return postgresql.insert
+    raise StoreError(f"unsupported database {name!r}: use SQLite or PostgreSQL")
+
+
+class Store(LoggingConfigurable):
+    """Persistence of users, challenges, submissions and progress (SQLite or PostgreSQL)."""
+
+    db_url = Unicode(
+        help="SQLAlchemy URL of the KodeLab database. "
+        "Default: sqlite:///<jupyter data dir>/kodelab/kodelab.sqlite"
+    ).tag(config=True)
+
+    @default("db_url")
+    def _default_db_url(self) -> str:
+        directory = Path(jupyter_data_dir()) / "kodelab"
+        directory.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{directory / 'kodelab.sqlite'}"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._engine_lock = threading.Lock()
+        self._engine: Engine | None = None
+
+    # -- engine, sessions, schema ---------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, created on first use from ``db_url``."""
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    self._engine = self._create_engine()
+        return self._engine
+
+    def _create_engine(self) -> Engine:
+        url = make_url(self.db_url)
+        if url.get_backend_name() != "sqlite":
+            return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+
+    def close(self) -> None:
+        """Close every pooled connection; the next call opens a fresh engine."""
+        with self._engine_lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+
+    @property
+    def _writer(self) -> Engine:
+        """The engine for write transactions (BEGIN IMMEDIATE on SQLite)."""
+        return self.engine.execution_options(**{_IMMEDIATE: True})
+
+    @contextmanager
+    def _transaction(self, *, write: bool = False) -> Iterator[Session]:
+        """A session in a transaction, committed on success and rolled back on error."""
+        bind = self._writer if write else self.engine
+        with Session(bind, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def alembic_config(self, connection: Connection | None = None) -> Config:
+        """An alembic ``Config`` for this database (no ``alembic.ini`` involved)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", self.db_url.replace("%", "%%"))
+        if connection is not None:
+            config.attributes["connection"] = connection
+        return config
+
+    def upgrade(self) -> None:
+        """Run ``alembic upgrade head``."""
+        self.log.info("Upgrading the KodeLab database %s", self.engine.url)
+        with self._writer.begin() as connection:
+            command.upgrade(self.alembic_config(connection), "head")
+
+    def current_revision(self) -> str | None:
+        """The alembic revision of the database, ``None`` when it has no schema yet."""
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def ensure_schema(self) -> None:
+        """Upgrade the database when it is behind the migrations shipped with the package."""
+        head = ScriptDirectory.from_config(self.alembic_config()).get_current_head()
+        if self.current_revision() != head:
+            self.upgrade()
+
+    # -- users and challenges -------------------------------------------------------------
+
+    def get_or_create_user(self, name: str) -> int:
+        """The id of the user ``name``, created when missing."""
+        with self._transaction(write=True) as session:
+            return self._user_id(session, name)
+
+    def record_challenge(self, challenge_id: str, content_hash: str, title: str) -> None:
+        """Insert the challenge, or update its content hash and title."""
+        with self._transaction(write=True) as session:
+            self._put_challenge(session, challenge_id, content_hash, title, overwrite=True)
+
+    @staticmethod
+    def _user_id(session: Session, name: str) -> int:
+        insert = _insert(session)(User).values(name=name, created_at=utcnow())
+        session.execute(insert.on_conflict_do_nothing(index_elements=[User.name]))
+        return session.execute(select(User.id).where(User.name == name)).scalar_one()
+
+    @staticmethod
+    def _put_challenge(
+        session: Session, challenge_id: str, content_hash: str, title: str, *, overwrite: bool
+    ) -> None:
+        insert = _insert(session)(Challenge).values(
+            id=challenge_id, content_hash=content_hash, title=title, updated_at=utcnow()
+        )
+        if overwrite:
+            new = insert.excluded
+            statement = insert.on_conflict_do_update(
+                index_elements=[Challenge.id],
+                set_={
+                    "content_hash": new.content_hash,
+                    "title": new.title,
+                    "updated_at": new.updated_at,
+                },
+            )
+        else:
+            statement = insert.on_conflict_do_nothing(index_elements=[Challenge.id])
+        session.execute(statement)
+
+    # -- submission life cycle: pending -> running -> done --------------------------------
+
+    def create_submission(
+        self,
+        user: str,
+        challenge_id: str,
+        content_hash: str,
+        code: str,
+        kind: str = SUBMIT,
+        late: bool = False,
+    ) -> int:
+        """Persist a ``pending`` submission and return its id.
+
+        The row is committed before this returns, so a crash during grading leaves it
+        ``pending`` and :meth:`unfinished_submissions` finds it. Missing user and challenge
+        rows are created (the challenge titled by its id).
+        """
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        with self._transaction(write=True) as session:
+            user_id = self._user_id(session, user)
+            self._put_challenge(session, challenge_id, content_hash, challenge_id, overwrite=False)
+            submission = Submission(
+                user_id=user_id,
+                challenge_id=challenge_id,
+                content_hash=content_hash,
+                kind=kind,
+                code=code,
+                status=PENDING,
+                late=late,
+                created_at=utcnow(),
+            )
+            session.add(submission)
+            session.flush()
+            return submission.id
+
+    def mark_running(self, submission_id: int) -> None:
+        """Claim a ``pending`` submission for grading; :class:`Conflict` if it is not pending."""
+        with self._transaction(write=True) as session:
+            self._transition(
+                session, submission_id, (PENDING,), status=RUNNING, started_at=utcnow()
+            )
+
+    def requeue(self, submission_id: int) -> None:
+        """Put an unfinished submission back to ``pending``; :class:`Conflict` if it is done."""
+        with self._transaction(write=True) as session:
+            self._transition(
+                session, submission_id, (PENDING, RUNNING), status=PENDING, started_at=None
+            )
+        self.log.info("Re-queued submission %s", submission_id)
+
+    def finish_submission(self, submission_id: int, verdict: Mapping[str, Any]) -> SubmissionRecord:
+        """Store a Verdict JSON dict and mark the submission ``done``.
+
+        For a ``submit`` the user's progress on the challenge is updated in the same
+        transaction. :class:`Conflict` if the submission is already done.
+        """
+        columns = _verdict_columns(verdict)
+        with self._transaction(write=True) as session:
+            row = self._transition(
+                session,
+                submission_id,
+                (PENDING, RUNNING),
+                status=DONE,
+                finished_at=utcnow(),
+                **columns,
+            )
+            if row.kind == SUBMIT:
+                self._count_attempt(session, row, columns)
+            return self._get(session, submission_id)
+
+    @staticmethod
+    def _transition(
+        session: Session, submission_id: int, from_statuses: tuple[str, ...], **values: Any
+    ) -> Row[str, int, str, datetime]:
+        """Atomically update a submission whose status is one of ``from_statuses``."""
+        statement = (
+            update(Submission)
+            .where(Submission.id == submission_id, Submission.status.in_(from_statuses))
+            .values(**values)
+            .returning(
+                Submission.kind,
+                Submission.user_id,
+                Submission.challenge_id,
+                Submission.created_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        row = session.execute(statement).one_or_none()
+        if row is not None:
+            return row
+        status = session.execute(
+            select(Submission.status).where(Submission.id == submission_id)
+        ).scalar_one_or_none()
+        if status is None:
+            raise NotFound(f"submission {submission_id} not found")
+        raise Conflict(f"submission {submission_id} is {status}")
+
+    @staticmethod
+    def _count_attempt(
+        session: Session, row: Row[str, int, str, datetime], columns: Mapping[str, Any]
+    ) -> None:
+        """Upsert the progress row; all arithmetic happens in SQL so no update is lost."""
+        insert = _insert(session)(Progress).values(
+            user_id=row.user_id,
+            challenge_id=row.challenge_id,
+            attempts=1,
+            best_score=columns["score"] or 0.0,
+            max_score=columns["max_score"],
+            solved_at=row.created_at if columns["verdict"] == "accepted" else None,
+            last_submission_at=row.created_at,
+        )
+        new = insert.excluded
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[Progress.user_id, Progress.challenge_id],
+                set_={
+                    "attempts": Progress.attempts + 1,
+                    "best_score": _greatest(Progress.best_score, new.best_score),
+                    "max_score": func.coalesce(new.max_score, Progress.max_score),
+                    "solved_at": func.coalesce(Progress.solved_at, new.solved_at),
+                    "last_submission_at": _greatest(
+                        Progress.last_submission_at, new.last_submission_at
+                    ),
+                },
+            )
+        )
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def get_submission(self, submission_id: int, user: str | None = None) -> SubmissionRecord:
+        """One submission; with ``user``, another user's submission is :class:`NotFound`."""
+        with self._transaction() as session:
+            return self._get(session, submission_id, user)
+
+    def list_submissions(
+        self, user: str, challenge_id: str | None = None, limit: int = 100
+    ) -> list[SubmissionRecord]:
+        """A user's submissions, newest first, optionally for one challenge."""
+        query = _submissions().where(User.name == user)
+        if challenge_id is not None:
+            query = query.where(Submission.challenge_id == challenge_id)
+        query = query.order_by(Submission.created_at.desc(), Submission.id.desc()).limit(limit)
+        with self._transaction() as session:
+            return [_record(SubmissionRecord, s, user=n) for s, n in session.execute(query)]
+
+    def unfinished_submissions(self) -> list[SubmissionRecord]:
+        """Every ``pending`` or ``running`` submission, oldest first (to re-queue at start-up)."""
+        query = (
+            _submissions()
+            .where(Submission.status.in_((PENDING, RUNNING)))
+            .order_by(Submission.created_at, Submission.id)
+        )
+        with self._transaction() as session:
+            return [_record(SubmissionRecord, s, user=n) for s, n in session.execute(query)]
+
+    def progress(self, user: str) -> dict[str, ProgressRecord]:
+        """A user's progress, keyed by challenge id."""
+        query = select(Progress).join(User, Progress.user_id == User.id).where(User.name == user)
+        with self._transaction() as session:
+            return {p.challenge_id: _record(ProgressRecord, p) for p in session.scalars(query)}
+
+    @staticmethod
+    def _get(session: Session, submission_id: int, user: str | None = None) -> SubmissionRecord:
+        query = _submissions().where(Submission.id == submission_id)
+        if user is not None:
+            query = query.where(User.name == user)
+        row = session.execute(query).one_or_none()
+        if row is None:
+            raise NotFound(f"submission {submission_id} not found")
+        submission, name = row
+        return _record(SubmissionRecord, submission, user=name)
+
+
+def _submissions() -> Select[Submission, str]:
+    """``SELECT submission, user name`` — the base of every submission query."""
+    return select(Submission, User.name).join(User, Submission.user_id == User.id)
