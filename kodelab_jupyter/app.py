@@ -67,7 +67,8 @@ class KodeLabApp(ExtensionApp):
         if problems:
             self.log.error(
                 "KodeLab: the %s sandbox cannot run here, so grading will fail: %s",
-                self.judge.sandbox.name, " ".join(problems),
+                self.judge.sandbox.name,
+                " ".join(problems),
             )
         if self.judge.sandbox.name == "unsafe-local":
             self.log.warning("KodeLab: UNSAFE sandbox configured: answers run WITHOUT isolation")
@@ -79,7 +80,10 @@ class KodeLabApp(ExtensionApp):
         self.settings.update({"kodelab": self})
         self.log.info(
             "KodeLab %s: %d challenge(s), sandbox %s, database %s",
-            __version__, len(self.catalog.challenges), self.judge.sandbox.name, self.store.db_url,
+            __version__,
+            len(self.catalog.challenges),
+            self.judge.sandbox.name,
+            self.store.db_url,
         )
 
     def initialize_handlers(self) -> None:

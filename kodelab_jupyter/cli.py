@@ -60,18 +60,27 @@ def cmd_list(args: argparse.Namespace) -> int:
     else:
         picked = catalog.filter(**filters)
     if args.json:
-        print(json.dumps([
-            {k: c.public_view()[k] for k in ("id", "title", "difficulty", "category", "tags")}
-            for c in picked
-        ], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        k: c.public_view()[k]
+                        for k in ("id", "title", "difficulty", "category", "tags")
+                    }
+                    for c in picked
+                ],
+                indent=2,
+            )
+        )
     else:
         from rich.console import Console
         from rich.table import Table
 
         table = Table("id", "title", "difficulty", "category", "tags")
         for c in picked:
-            table.add_row(c.id, c.spec.title, c.spec.difficulty, c.spec.category,
-                          ", ".join(c.spec.tags))
+            table.add_row(
+                c.id, c.spec.title, c.spec.difficulty, c.spec.category, ", ".join(c.spec.tags)
+            )
         Console().print(table)
     return 0 if picked else 1
 
@@ -90,7 +99,9 @@ def _sandbox_class(name: str) -> type:
     if name not in SANDBOXES:
         raise SystemExit(f"kodelab: unknown sandbox {name!r} (choose from {', '.join(SANDBOXES)})")
     if name == "unsafe-local":
-        log.warning("UNSAFE: grading WITHOUT a sandbox; the answer can read and change this machine")
+        log.warning(
+            "UNSAFE: grading WITHOUT a sandbox; the answer can read and change this machine"
+        )
     return SANDBOXES[name]
 
 
@@ -117,7 +128,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
         verdict = record.to_verdict() or {}
         log.info("stored as submission %s", submission_id)
     else:
-        verdict = asyncio.run(judge.grade(challenge, answer, visible_only=args.visible_only)).to_json()
+        verdict = asyncio.run(
+            judge.grade(challenge, answer, visible_only=args.visible_only)
+        ).to_json()
     if args.json:
         print(json.dumps(verdict))
     else:
@@ -139,8 +152,13 @@ def _print_verdict(verdict: dict) -> None:
         console.print(verdict["message"])
     table = Table("test", "visible", "status", "points", "message")
     for t in verdict["tests"]:
-        table.add_row(t["name"], "yes" if t["visible"] else "no", t["status"],
-                      f"{t['points']}/{t['max_points']}", t["message"])
+        table.add_row(
+            t["name"],
+            "yes" if t["visible"] else "no",
+            t["status"],
+            f"{t['points']}/{t['max_points']}",
+            t["message"],
+        )
     console.print(table)
 
 
@@ -184,8 +202,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="kodelab", description=__doc__)
-    parser.add_argument("--challenges", action="append", metavar="DIR",
-                        help="challenge directory (repeatable; default: the shipped library)")
+    parser.add_argument(
+        "--challenges",
+        action="append",
+        metavar="DIR",
+        help="challenge directory (repeatable; default: the shipped library)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", required=True)
 

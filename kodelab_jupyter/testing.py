@@ -11,7 +11,7 @@ from typing import Any
 
 from .grading.compare import CompareSpec, matches
 from .grading.harness import _from_wire_arg, _to_plain
-from .grading.wire import WireError, encode, decode
+from .grading.wire import WireError, decode, encode
 
 
 def _plain(value: Any) -> Any:
@@ -30,14 +30,20 @@ def check(
     import json
 
     mode = json.loads(compare)
-    spec = CompareSpec(mode.get("mode", "exact"), mode.get("rel_tol", 1e-9), mode.get("abs_tol", 1e-9))
+    spec = CompareSpec(
+        mode.get("mode", "exact"), mode.get("rel_tol", 1e-9), mode.get("abs_tol", 1e-9)
+    )
     try:
-        got = _plain(func(*[_from_wire_arg(a) for a in args],
-                          **{k: _from_wire_arg(v) for k, v in kwargs.items()}))
+        got = _plain(
+            func(
+                *[_from_wire_arg(a) for a in args],
+                **{k: _from_wire_arg(v) for k, v in kwargs.items()},
+            )
+        )
     except WireError as exc:
         print(f"✗ {name}: result is not plain data ({exc})")
         return False
-    except Exception as exc:  # noqa: BLE001 - show the student what their code raised
+    except Exception as exc:
         print(f"✗ {name}: raised {type(exc).__name__}: {exc}")
         return False
     ok = spec.mode == "custom" or matches(spec, expected, got)
@@ -48,11 +54,11 @@ def check(
 def check_code(name: str, code: str, namespace: dict[str, Any]) -> bool:
     """Run an assert-style visible test in the notebook's namespace."""
     try:
-        exec(code, dict(namespace))  # noqa: S102 - the student's own kernel
+        exec(code, dict(namespace))
     except AssertionError:
         print(f"✗ {name}: assertion failed: {code}")
         return False
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         print(f"✗ {name}: raised {type(exc).__name__}: {exc}")
         return False
     print(f"✓ {name}")

@@ -38,9 +38,13 @@ tests:
 """
 
 
-def make_challenge(root: Path, yaml_text: str = GOOD_YAML, folder: str = "add-two",
-                   starter: str = "def add(a, b):\n    pass\n",
-                   solution: str = "def add(a, b):\n    return a + b\n") -> Path:
+def make_challenge(
+    root: Path,
+    yaml_text: str = GOOD_YAML,
+    folder: str = "add-two",
+    starter: str = "def add(a, b):\n    pass\n",
+    solution: str = "def add(a, b):\n    return a + b\n",
+) -> Path:
     """Write a challenge folder and return it."""
     path = root / folder
     path.mkdir(parents=True)
@@ -70,7 +74,11 @@ def test_a_valid_challenge_loads_with_a_stable_content_hash(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("edit", "line", "fragment"),
     [
-        (lambda y: y.replace("tags: [math]", "tags: [math]\ncolour: red"), 6, "unknown key 'colour'"),
+        (
+            lambda y: y.replace("tags: [math]", "tags: [math]\ncolour: red"),
+            6,
+            "unknown key 'colour'",
+        ),
         (lambda y: y.replace("difficulty: easy", "difficulty: extreme"), 3, "difficulty"),
         (lambda y: y.replace("title: Add two numbers\n", ""), 1, "missing required key 'title'"),
         (lambda y: y.replace("statement.md", "nope.md"), 7, "file 'nope.md' does not exist"),
@@ -78,15 +86,33 @@ def test_a_valid_challenge_loads_with_a_stable_content_hash(tmp_path: Path) -> N
         (lambda y: y.replace("entrypoint: add", "entrypoint: plus"), 1, "does not define 'plus'"),
         (lambda y: y.replace("args: [1, 2]", "args: [1, 2"), 13, "YAML syntax error"),
         (lambda y: y.replace("expected: 40002", "points: -1"), 14, "tests.1"),
-        (lambda y: y.replace("assert add(777111, 1)", "assert add(777111, 1"), 15, "test 'secret-code'"),
+        (
+            lambda y: y.replace("assert add(777111, 1)", "assert add(777111, 1"),
+            15,
+            "test 'secret-code'",
+        ),
         (lambda y: y.replace("id: add-two", "id: Add_Two"), 1, "id"),
         (lambda y: y.replace("visible: true, ", ""), 12, "at least one test must be visible"),
-        (lambda y: y.replace("solution: solution.py", "solution: ../../etc/passwd"), 9,
-         "outside the challenge folder"),
+        (
+            lambda y: y.replace("solution: solution.py", "solution: ../../etc/passwd"),
+            9,
+            "outside the challenge folder",
+        ),
     ],
-    ids=["unknown-key", "wrong-type", "missing-key", "missing-file", "duplicate-test",
-         "entrypoint-missing", "yaml-syntax", "bad-test-field", "code-test-syntax", "bad-id",
-         "no-visible-test", "path-escape"],
+    ids=[
+        "unknown-key",
+        "wrong-type",
+        "missing-key",
+        "missing-file",
+        "duplicate-test",
+        "entrypoint-missing",
+        "yaml-syntax",
+        "bad-test-field",
+        "code-test-syntax",
+        "bad-id",
+        "no-visible-test",
+        "path-escape",
+    ],
 )
 def test_every_content_error_names_file_and_line(tmp_path, edit, line, fragment) -> None:
     folder = make_challenge(tmp_path, edit(GOOD_YAML))
@@ -219,11 +245,17 @@ def test_bad_submissions_get_a_clear_error(tmp_path: Path, name, content, messag
 
 def test_validate_cli_exits_1_and_prints_every_problem(tmp_path: Path) -> None:
     make_challenge(tmp_path, GOOD_YAML.replace("statement.md", "gone.md"))
-    make_challenge(tmp_path, GOOD_YAML.replace("id: add-two", "id: other").replace(
-        "difficulty: easy", "difficulty: nope"), folder="other")
+    make_challenge(
+        tmp_path,
+        GOOD_YAML.replace("id: add-two", "id: other").replace(
+            "difficulty: easy", "difficulty: nope"
+        ),
+        folder="other",
+    )
     run = subprocess.run(
         [sys.executable, "-m", "kodelab_jupyter.cli", "validate", str(tmp_path)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 1
     lines = [ln for ln in run.stdout.splitlines() if ln]
@@ -234,7 +266,8 @@ def test_validate_cli_exits_1_and_prints_every_problem(tmp_path: Path) -> None:
 def test_validate_cli_is_clean_on_the_shipped_library() -> None:
     run = subprocess.run(
         [sys.executable, "-m", "kodelab_jupyter.cli", "validate", str(SHIPPED)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 0, run.stdout + run.stderr
 
@@ -242,14 +275,26 @@ def test_validate_cli_is_clean_on_the_shipped_library() -> None:
 def test_list_cli_filters_and_picks_at_random() -> None:
     run = subprocess.run(
         [sys.executable, "-m", "kodelab_jupyter.cli", "list", "--difficulty", "hard", "--json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     rows = json.loads(run.stdout)
     assert rows and {r["difficulty"] for r in rows} == {"hard"}
     run = subprocess.run(
-        [sys.executable, "-m", "kodelab_jupyter.cli", "list", "--random", "--json",
-         "--category", "data-wrangling"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "kodelab_jupyter.cli",
+            "list",
+            "--random",
+            "--json",
+            "--category",
+            "data-wrangling",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert [r["category"] for r in json.loads(run.stdout)] == ["data-wrangling"]
 
@@ -257,7 +302,9 @@ def test_list_cli_filters_and_picks_at_random() -> None:
 def test_build_cli_writes_the_notebook(tmp_path: Path) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "kodelab_jupyter.cli", "build", "two-sum", "-o", str(tmp_path)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     path = Path(run.stdout.strip())
     assert path == tmp_path / "two-sum.ipynb"

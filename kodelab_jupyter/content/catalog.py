@@ -9,7 +9,13 @@ from pathlib import Path
 from .challenge import CHALLENGE_FILE, Challenge, load_challenge
 from .errors import ContentError, ContentIssue
 
-SHIPPED_CHALLENGES = Path(__file__).resolve().parents[2] / "challenges"
+_PACKAGE = Path(__file__).resolve().parents[1]
+# A wheel carries the library inside the package; a source checkout has it at the top.
+SHIPPED_CHALLENGES = (
+    _PACKAGE / "challenges"
+    if (_PACKAGE / "challenges").is_dir()
+    else _PACKAGE.parent / "challenges"
+)
 
 
 def challenge_folders(paths: Iterable[Path]) -> list[Path]:

@@ -78,7 +78,11 @@ def build_notebook(challenge: Challenge) -> NotebookNode:
         "content_hash": challenge.content_hash,
         "format": NOTEBOOK_FORMAT_VERSION,
     }
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     return nb
 

@@ -53,7 +53,7 @@ def equal(expected: Any, got: Any, tol: tuple[float, float] | None = None) -> bo
         return math.isclose(expected, got, rel_tol=tol[0], abs_tol=tol[1])
     if kind == "sequence":
         return len(expected) == len(got) and all(
-            equal(e, g, tol) for e, g in zip(expected, got)
+            equal(e, g, tol) for e, g in zip(expected, got, strict=True)
         )
     if kind == "dict":
         return expected.keys() == got.keys() and all(
@@ -61,9 +61,7 @@ def equal(expected: Any, got: Any, tol: tuple[float, float] | None = None) -> bo
         )
     if kind == "set":
         if tol is None:
-            return bool(expected == got) and all(
-                any(equal(e, g) for g in got) for e in expected
-            )
+            return bool(expected == got) and all(any(equal(e, g) for g in got) for e in expected)
         return _same_multiset(list(expected), list(got), tol)
     return bool(expected == got)
 

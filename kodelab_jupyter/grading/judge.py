@@ -39,7 +39,7 @@ def compare_spec(challenge: Challenge) -> CompareSpec:
     custom: Callable[[Any, Any], bool] | None = None
     if model.mode == "custom" and challenge.comparator_source is not None:
         namespace: dict[str, Any] = {"__name__": f"kodelab_compare_{challenge.id}"}
-        exec(compile(challenge.comparator_source, str(model.file), "exec"), namespace)  # noqa: S102 - instructor code
+        exec(compile(challenge.comparator_source, str(model.file), "exec"), namespace)
         custom = namespace["compare"]
     return CompareSpec(model.mode, model.rel_tol, model.abs_tol, custom)
 
@@ -84,9 +84,7 @@ class Judge(LoggingConfigurable):
             output_bytes=own.output_kb * 1024 if own.output_kb else None,
         )
 
-    async def grade(
-        self, challenge: Challenge, answer: str, visible_only: bool = False
-    ) -> Verdict:
+    async def grade(self, challenge: Challenge, answer: str, visible_only: bool = False) -> Verdict:
         """Grade ``answer`` (the answer cells' source) and return the Verdict."""
         started = time.monotonic()
         tests = [t for t in challenge.spec.tests if t.visible or not visible_only]
@@ -137,7 +135,7 @@ class Judge(LoggingConfigurable):
         spec = compare_spec(challenge)
         entry = challenge.spec.entrypoint or ""
         message = ""
-        for test, result in zip(tests, results):
+        for test, result in zip(tests, results, strict=True):
             if session.stopped is not None:
                 result.outcome = "skipped"
                 result.message = f"not run: {session.stopped.message}" if result.visible else ""
@@ -162,13 +160,13 @@ class Judge(LoggingConfigurable):
         if call.error is not None:
             result.outcome = _ERROR_OUTCOMES.get(call.error, "runtime_error")
             detail = f" ({call.detail})" if call.detail else ""
-            result.message = call.error if not test.visible else _clip(
-                f"{call.error}{detail} on {shown}"
+            result.message = (
+                call.error if not test.visible else _clip(f"{call.error}{detail} on {shown}")
             )
             return
         try:
             ok = matches(spec, test.expected, call.value)
-        except Exception as exc:  # noqa: BLE001 - a comparator choking on odd data is a fail
+        except Exception as exc:
             self.log.info("comparator raised %r", exc)
             ok = False
         result.outcome = "accepted" if ok else "wrong_answer"
@@ -192,7 +190,7 @@ class Judge(LoggingConfigurable):
         def check() -> tuple[str, str]:
             namespace = {"__builtins__": builtins, entry: proxy}
             try:
-                exec(compile(test.code or "", f"<test {test.name}>", "exec"), namespace)  # noqa: S102
+                exec(compile(test.code or "", f"<test {test.name}>", "exec"), namespace)
             except RunStopped:
                 raise
             except StudentError as exc:
@@ -200,7 +198,7 @@ class Judge(LoggingConfigurable):
                 return _ERROR_OUTCOMES.get(name, "runtime_error"), name
             except AssertionError:
                 return "wrong_answer", f"assertion failed: {test.code}"
-            except Exception as exc:  # noqa: BLE001 - the checker could not use the result
+            except Exception as exc:
                 return "wrong_answer", f"{type(exc).__name__} in check: {test.code}"
             return "accepted", ""
 

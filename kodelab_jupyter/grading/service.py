@@ -16,30 +16,36 @@ from .judge import Judge
 class GradingService(LoggingConfigurable):
     """Records a submission as ``pending`` before grading, so a crash never loses it."""
 
-    def __init__(self, judge: Judge, store: Store, catalog: Catalog, concurrency: int = 2,
-                 **kwargs: object) -> None:
+    def __init__(
+        self, judge: Judge, store: Store, catalog: Catalog, concurrency: int = 2, **kwargs: object
+    ) -> None:
         super().__init__(**kwargs)
         self.judge = judge
         self.store = store
         self.catalog = catalog
         self._slots = asyncio.Semaphore(max(1, concurrency))
 
-    def submit(self, user: str, challenge: Challenge, answer: str, kind: str = "submit",
-               late: bool = False) -> int:
+    def submit(
+        self, user: str, challenge: Challenge, answer: str, kind: str = "submit", late: bool = False
+    ) -> int:
         """Persist the answer snapshot as a pending submission and return its id."""
         self.store.record_challenge(challenge.id, challenge.content_hash, challenge.spec.title)
         return self.store.create_submission(
             user, challenge.id, challenge.content_hash, answer, kind=kind, late=late
         )
 
-    async def grade(self, submission_id: int, challenge: Challenge | None = None) -> SubmissionRecord:
+    async def grade(
+        self, submission_id: int, challenge: Challenge | None = None
+    ) -> SubmissionRecord:
         """Grade a stored submission and store its verdict."""
         record = await asyncio.to_thread(self.store.get_submission, submission_id)
         challenge = challenge or self.catalog.get(record.challenge_id)
         async with self._slots:
             if record.status == PENDING:
                 await asyncio.to_thread(self.store.mark_running, submission_id)
-            verdict = await self.judge.grade(challenge, record.code, visible_only=record.kind == RUN)
+            verdict = await self.judge.grade(
+                challenge, record.code, visible_only=record.kind == RUN
+            )
         return await asyncio.to_thread(
             self.store.finish_submission, submission_id, verdict.to_json()
         )
@@ -52,7 +58,8 @@ class GradingService(LoggingConfigurable):
             if record.challenge_id not in self.catalog.challenges:
                 self.log.warning(
                     "submission %s: challenge %r is gone; left unfinished",
-                    record.id, record.challenge_id,
+                    record.id,
+                    record.challenge_id,
                 )
                 continue
             if record.status != PENDING:

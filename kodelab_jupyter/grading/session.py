@@ -130,8 +130,10 @@ class KernelSession:
                 continue
             if isinstance(outcome, dict) and outcome.get("i") == index:
                 if "error" in outcome:
-                    return CallResult(error=str(outcome["error"])[:80],
-                                      detail=str(outcome.get("detail", ""))[:200])
+                    return CallResult(
+                        error=str(outcome["error"])[:80],
+                        detail=str(outcome.get("detail", ""))[:200],
+                    )
                 return CallResult(value=outcome.get("value"))
         # The harness was patched or its message suppressed: no result is a failed call.
         return CallResult(error="NoResult", detail="the call produced no result")

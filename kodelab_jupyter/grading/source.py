@@ -45,7 +45,7 @@ def read_answer(path: Path) -> str:
     if path.suffix == ".ipynb":
         try:
             nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
-        except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
+        except Exception as exc:
             raise SubmissionError(f"{path} is not a valid notebook: {exc}") from None
         answer = answer_from_notebook(nb)
     else:

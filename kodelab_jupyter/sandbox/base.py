@@ -54,11 +54,11 @@ class SandboxKernel:
         """Kill the kernel and everything it started; remove its files. Never raises."""
         try:
             self.kc.stop_channels()
-        except Exception:  # noqa: BLE001 - best effort teardown
+        except Exception:
             pass
         try:
             await asyncio.wait_for(self.km.shutdown_kernel(now=True), timeout=10)
-        except Exception:  # noqa: BLE001
+        except Exception:
             provisioner: Any = self.km.provisioner
             if provisioner is not None:
                 await provisioner.kill()

@@ -34,8 +34,14 @@ from .limits import Limits
 NOBODY = 65534
 SANDBOX_RUN_DIR = "/run/kodelab"
 _SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-_ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd",
-              "/etc/group", "/etc/mime.types")
+_ETC_FILES = (
+    "/etc/ld.so.cache",
+    "/etc/localtime",
+    "/etc/nsswitch.conf",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/mime.types",
+)
 
 
 def kernel_env() -> dict[str, str]:
@@ -59,8 +65,13 @@ def kernel_env() -> dict[str, str]:
 def kernel_argv() -> list[str]:
     """The kernel command (the grader's own Python, so the same packages are importable)."""
     return [
-        sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-        "--HistoryManager.enabled=False", "--IPKernelApp.parent_handle=0",
+        sys.executable,
+        "-m",
+        "ipykernel_launcher",
+        "-f",
+        "{connection_file}",
+        "--HistoryManager.enabled=False",
+        "--IPKernelApp.parent_handle=0",
     ]
 
 
@@ -76,6 +87,7 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         """Scrub the environment and let the sandboxed user read the connection file."""
         kwargs = await super().pre_launch(**kwargs)
         kwargs["env"] = kernel_env()
+        assert self.parent is not None
         host_file = Path(self.parent.connection_file)
         if self.sandbox_dir is not None:
             # Inside the sandbox the per-run directory is mounted at SANDBOX_RUN_DIR.
@@ -92,7 +104,7 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
         """Start the wrapped command in its own session and drain its output in a thread."""
-        self.process = subprocess.Popen(  # noqa: S603 - the command is built by us
+        self.process = subprocess.Popen(
             self.wrap(cmd),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -112,7 +124,8 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
     def _drain(self) -> None:
         """Count fd 1-2 output without buffering it; keep a short tail for diagnostics."""
         assert self.process is not None and self.process.stdout is not None
-        for chunk in iter(lambda: self.process.stdout.read1(65536), b""):  # type: ignore[union-attr]
+        stream: Any = self.process.stdout
+        for chunk in iter(lambda: stream.read1(65536), b""):
             self.tail = (self.tail + chunk)[-2048:]
             if self.meter is not None and self.meter.add(len(chunk)):
                 self.kill_now()
@@ -234,10 +247,18 @@ class LocalSandbox(Sandbox):
             return rlimits + cmd
         bwrap = [
             self._bwrap() or "bwrap",
-            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-            "--unshare-cgroup-try", "--die-with-parent", "--new-session",
-            "--hostname", "sandbox",
-            "--ro-bind", "/usr", "/usr",
+            "--unshare-net",
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--die-with-parent",
+            "--new-session",
+            "--hostname",
+            "sandbox",
+            "--ro-bind",
+            "/usr",
+            "/usr",
         ]
         if not as_root:
             bwrap += ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
@@ -249,24 +270,45 @@ class LocalSandbox(Sandbox):
         for path in _ETC_FILES:
             bwrap += ["--ro-bind-try", path, path]
         bwrap += [
-            "--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--size", str(limits.tmp_mb * mb), "--tmpfs", "/tmp",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--perms",
+            "1777",
+            "--size",
+            str(limits.tmp_mb * mb),
+            "--tmpfs",
+            "/tmp",
         ]
         # After /tmp's tmpfs, so a Python environment living under /tmp stays visible.
         for path in self._python_dirs():
             bwrap += ["--ro-bind", path, path]
         bwrap += [
-            "--perms", "0755", "--dir", "/run",
-            "--bind", str(run_dir), SANDBOX_RUN_DIR,
-            "--remount-ro", "/",
-            "--chdir", "/tmp",
+            "--perms",
+            "0755",
+            "--dir",
+            "/run",
+            "--bind",
+            str(run_dir),
+            SANDBOX_RUN_DIR,
+            "--remount-ro",
+            "/",
+            "--chdir",
+            "/tmp",
             "--",
         ]
         drop = []
         if as_root:
             drop = [
-                "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
+                "setpriv",
+                f"--reuid={NOBODY}",
+                f"--regid={NOBODY}",
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                "--no-new-privs",
+                "--",
             ]
         return rlimits + bwrap + drop + cmd
 
@@ -287,7 +329,9 @@ class LocalSandbox(Sandbox):
         km._kernel_spec = KernelSpec(
             argv=kernel_argv(), display_name="KodeLab sandbox", language="python"
         )
-        provisioner = SandboxProvisioner(kernel_id="kodelab", kernel_spec=km._kernel_spec, parent=km)
+        provisioner = SandboxProvisioner(
+            kernel_id="kodelab", kernel_spec=km._kernel_spec, parent=km
+        )
         provisioner.wrap = lambda cmd: self.command(cmd, limits, run_dir)
         provisioner.meter = meter
         provisioner.run_dir = private
