@@ -199,6 +199,24 @@ def baseline_notebook(challenge: Challenge, answer: str) -> Any:
     return nbformat.v4.new_notebook(cells=cells)
 
 
+def _has_tags(value: Any) -> bool:
+    """Whether ``value`` holds a ``{$tag: ...}`` object (a DataFrame, tuple, set ...)."""
+    if isinstance(value, dict):
+        return any(str(k).startswith("$") or _has_tags(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_tags(v) for v in value)
+    return False
+
+
+def _naive_check_is_exact(challenge: Challenge) -> bool:
+    """Whether ``==`` in the notebook must agree with the judge: exact mode, plain data."""
+    if challenge.spec.compare.mode != "exact":
+        return False
+    return not any(
+        _has_tags([t.args, t.kwargs, t.expected]) for t in challenge.spec.tests if not t.is_code
+    )
+
+
 def _passed_cells(nb: Any) -> int:
     """How many executed test cells printed the pass marker."""
     count = 0
@@ -286,9 +304,30 @@ def _print_tables(console: Console, ours: Series, baseline: Series, ratio: float
             if not values:
                 continue
             s = summarize(values)
-            split.add_row(series.name, name, f"{s['median']:.3f}", f"{s['p90']:.3f}",
-                          f"{s['min']:.3f}", f"{100 * s['median'] / total:.0f}%")
+            split.add_row(
+                series.name,
+                name,
+                f"{s['median']:.3f}",
+                f"{s['p90']:.3f}",
+                f"{s['min']:.3f}",
+                f"{100 * s['median'] / total:.0f}%",
+            )
     console.print(split)
+
+
+def _rejection(verdict: Verdict, label: str) -> str:
+    """Why our judge did not accept the reference solution, briefly."""
+    failed = [
+        f"{t.name}: {t.outcome}" + (f" ({t.message})" if t.message else "")
+        for t in verdict.tests
+        if t.outcome != "accepted"
+    ]
+    detail = "; ".join(filter(None, [verdict.message, *failed[:5]]))
+    more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+    return (
+        f"our judge said {verdict.verdict!r}, not 'accepted', for the reference solution "
+        f"({label}): {detail}{more}"
+    )
 
 
 async def _measure(
@@ -301,10 +340,15 @@ async def _measure(
     console: Console,
 ) -> str | None:
     """Warm up, then run A, B, A, B ... ; the failure message, or None when all went well."""
-    exact = challenge.spec.compare.mode == "exact"
+    strict = _naive_check_is_exact(challenge)
     wanted = len(challenge.spec.tests)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("warm-up", total=2 * (runs + 1))
         for index in range(runs + 1):
@@ -312,8 +356,7 @@ async def _measure(
             progress.update(task, description=f"{label}: ours")
             total, phases, verdict = await run_ours(judge, challenge, answer)
             if verdict.verdict != "accepted":
-                return (f"our judge said {verdict.verdict!r}, not 'accepted', for the reference "
-                        f"solution ({label}): {verdict.message or verdict.to_json()}")
+                return _rejection(verdict, label)
             if index:
                 ours.add(total, phases, {t.name: t.duration_s for t in verdict.tests})
             progress.advance(task)
@@ -325,11 +368,14 @@ async def _measure(
                 return f"the baseline notebook raised ({label}): {str(exc).strip()[-600:]}"
             if passed != wanted:
                 note = f"baseline: {passed}/{wanted} test cells passed with == ({label})"
-                if exact:
+                if strict:
                     return note
                 if index == 0:
-                    console.print(f"[yellow]{note}; compare mode is "
-                                  f"{challenge.spec.compare.mode!r}, so == is only naive[/]")
+                    console.print(
+                        f"[yellow]{note}; not an error here: this challenge's "
+                        f"{challenge.spec.compare.mode!r} comparison or tagged data "
+                        "($dataframe ...) is more than a bare == can check[/]"
+                    )
             if index:
                 baseline.add(total, phases)
             progress.advance(task)
@@ -352,8 +398,10 @@ def run_benchmark(
         console.print("[red]kodelab bench: --runs must be at least 1[/]")
         return 2
     if sandbox not in SANDBOXES:
-        console.print(f"[red]kodelab bench: unknown sandbox {sandbox!r} "
-                      f"(choose from {', '.join(SANDBOXES)})[/]")
+        console.print(
+            f"[red]kodelab bench: unknown sandbox {sandbox!r} "
+            f"(choose from {', '.join(SANDBOXES)})[/]"
+        )
         return 2
     try:
         loaded = resolve_challenge(challenge, [SHIPPED_CHALLENGES])
@@ -362,22 +410,27 @@ def run_benchmark(
             console.print(f"[red]{issue}[/]")
         return 2
     if loaded.spec.language != "python":
-        console.print(f"[red]kodelab bench: {loaded.id} is a {loaded.spec.language} challenge; "
-                      "the nbclient baseline only covers python challenges[/]")
+        console.print(
+            f"[red]kodelab bench: {loaded.id} is a {loaded.spec.language} challenge; "
+            "the nbclient baseline only covers python challenges[/]"
+        )
         return 2
     judge = _TimedJudge(sandbox_class=SANDBOXES[sandbox])
     problems = judge.sandbox.problems()
     if problems:
-        console.print(f"[red]kodelab bench: sandbox {sandbox!r} unavailable: "
-                      f"{' '.join(problems)}[/]")
+        console.print(
+            f"[red]kodelab bench: sandbox {sandbox!r} unavailable: {' '.join(problems)}[/]"
+        )
         return 2
     _time_start_kernel(judge)
     answer = loaded.solution
     ours = Series("ours", f"ours: Judge + {sandbox} sandbox")
     baseline = Series("baseline", "baseline: nbclient, unsandboxed python3")
 
-    console.print(f"Benchmarking [bold]{loaded.id}[/] ({len(loaded.spec.tests)} tests), "
-                  f"{runs} runs each, interleaved after one warm-up each")
+    console.print(
+        f"Benchmarking [bold]{loaded.id}[/] ({len(loaded.spec.tests)} tests), "
+        f"{runs} runs each, interleaved after one warm-up each"
+    )
     started = datetime.now(timezone.utc)
     try:
         failure = asyncio.run(_measure(runs, loaded, answer, judge, ours, baseline, console))

@@ -56,12 +56,15 @@ class SandboxKernel:
             self.kc.stop_channels()
         except Exception:
             pass
+        # Kill from outside and reap directly: a used kernel is never asked to shut down
+        # (it may ignore requests), and jupyter_client's shutdown polls in 100 ms steps.
+        provisioner: Any = self.km.provisioner
         try:
-            await asyncio.wait_for(self.km.shutdown_kernel(now=True), timeout=10)
-        except Exception:
-            provisioner: Any = self.km.provisioner
             if provisioner is not None:
                 await provisioner.kill()
+            await asyncio.wait_for(self.km.cleanup_resources(restart=False), timeout=10)
+        except Exception:
+            if provisioner is not None:
                 await provisioner.cleanup()
 
 

@@ -282,7 +282,14 @@ class LocalSandbox(Sandbox):
             "/tmp",
         ]
         # After /tmp's tmpfs, so a Python environment living under /tmp stays visible.
+        # bwrap makes missing parents of a mount point unreadable to other users: create
+        # them first as 0755 (they are empty directories in the sandbox's own tmpfs).
+        made: set[str] = {"/", "/tmp", "/usr"}
         for path in self._python_dirs():
+            for parent in reversed(Path(path).parents):
+                if str(parent) not in made:
+                    made.add(str(parent))
+                    bwrap += ["--perms", "0755", "--dir", str(parent)]
             bwrap += ["--ro-bind", path, path]
         bwrap += [
             "--perms",
