@@ -13,6 +13,7 @@ from . import __version__
 from .content.catalog import SHIPPED_CHALLENGES, Catalog
 from .grading.judge import Judge
 from .grading.service import GradingService
+from .sandbox.local import LocalSandbox
 from .store import Store
 
 
@@ -63,6 +64,10 @@ class KodeLabApp(ExtensionApp):
         for issue in self.catalog.issues:
             self.log.error("KodeLab content problem: %s", issue)
         self.judge = Judge(parent=self)
+        if isinstance(self.judge.sandbox, LocalSandbox):
+            # Challenge folders (hidden tests) must not be readable through the environment.
+            sandbox = self.judge.sandbox
+            sandbox.hidden_paths = [*sandbox.hidden_paths, *map(str, self.directories())]
         problems = self.judge.sandbox.problems()
         if problems:
             self.log.error(

@@ -26,7 +26,7 @@ from typing import Any
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Bool, Int, Unicode
+from traitlets import Bool, Int, List, Unicode
 
 from .base import OutputMeter, Sandbox, SandboxKernel, SandboxUnavailable
 from .limits import Limits
@@ -204,6 +204,14 @@ class LocalSandbox(Sandbox):
         ),
     ).tag(config=True)
     isolate = Bool(True, help="Internal: False only for the explicit unsafe-local sandbox.")
+    hidden_paths = List(
+        Unicode(),
+        help=(
+            "Paths masked with an empty directory in the sandbox when they lie inside the "
+            "Python environment it can read (challenge folders with hidden tests). The "
+            "kodelab_jupyter package folder is always masked. Default: []."
+        ),
+    ).tag(config=True)
 
     def _bwrap(self) -> str | None:
         return self.bwrap_path or shutil.which("bwrap")
@@ -227,6 +235,16 @@ class LocalSandbox(Sandbox):
         dirs.add(str(Path(os.path.realpath(sys.executable)).parent.parent))
         keep = sorted(d for d in dirs if d and not d.startswith("/usr/"))
         return [d for d in keep if not any(d != o and d.startswith(o + "/") for o in keep)]
+
+    def _masked(self, visible: list[str]) -> list[str]:
+        """Masked paths that the sandbox could otherwise read through a bound directory."""
+        package = str(Path(__file__).resolve().parents[1])
+        out = []
+        for path in [package, *self.hidden_paths]:
+            real = os.path.realpath(path)
+            if any(real == v or real.startswith(v + "/") for v in visible):
+                out.append(real)
+        return out
 
     def command(self, cmd: list[str], limits: Limits, run_dir: Path) -> list[str]:
         """The full command line: prlimit, bwrap, setpriv (as root), then ``cmd``."""
@@ -267,6 +285,8 @@ class LocalSandbox(Sandbox):
                 bwrap += ["--symlink", os.readlink(path), path]
             elif os.path.isdir(path):
                 bwrap += ["--ro-bind", path, path]
+        for path in self._masked(self._python_dirs()):
+            bwrap += ["--tmpfs", path]
         for path in _ETC_FILES:
             bwrap += ["--ro-bind-try", path, path]
         bwrap += [
@@ -291,6 +311,8 @@ class LocalSandbox(Sandbox):
                     made.add(str(parent))
                     bwrap += ["--perms", "0755", "--dir", str(parent)]
             bwrap += ["--ro-bind", path, path]
+        for path in self._masked(self._python_dirs()):
+            bwrap += ["--tmpfs", path]
         bwrap += [
             "--perms",
             "0755",
@@ -351,6 +373,10 @@ class LocalSandbox(Sandbox):
             kc.start_channels()
             kernel = SandboxKernel(km=km, kc=kc, meter=meter, limits=limits)
             await kc.wait_for_ready(timeout=limits.startup_seconds)
+            if self.isolate and os.geteuid() == 0:
+                # The sockets exist now; the kernel's uid may no longer create files in the
+                # host directory (connecting to a socket needs no directory write access).
+                run_dir.chmod(0o755)
         except BaseException as exc:
             tail = getattr(provisioner, "tail", b"").decode("utf-8", "replace")
             if kernel is not None:
