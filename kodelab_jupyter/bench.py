@@ -137,15 +137,15 @@ class _TimedJudge(Judge):
 
 def _time_start_kernel(judge: _TimedJudge) -> None:
     """Wrap ``judge.sandbox.start_kernel`` (on this instance only) to note when it returns."""
-    start_kernel: Callable[[Limits], Awaitable[SandboxKernel]] = judge.sandbox.start_kernel
+    start_kernel: Callable[..., Awaitable[SandboxKernel]] = judge.sandbox.start_kernel
 
-    async def timed(limits: Limits) -> SandboxKernel:
+    async def timed(limits: Limits, hidden: Sequence[str] = ()) -> SandboxKernel:
         try:
-            return await start_kernel(limits)
+            return await start_kernel(limits, hidden)
         finally:
             judge.marks["kernel_started"] = time.perf_counter()
 
-    judge.sandbox.start_kernel = timed  # type: ignore[method-assign]
+    judge.sandbox.start_kernel = timed  # type: ignore[method-assign,assignment]
 
 
 class _TimedClient(NotebookClient):  # type: ignore[misc]

@@ -94,7 +94,9 @@ class Judge(LoggingConfigurable):
             return Verdict(results, time.monotonic() - started, syntax, forced="compile_error")
         kernel: SandboxKernel | None = None
         try:
-            kernel = await self.sandbox.start_kernel(self.limits_for(challenge))
+            kernel = await self.sandbox.start_kernel(
+                self.limits_for(challenge), hidden=[str(challenge.root)]
+            )
             session = KernelSession(kernel)
             await session.boot()
             verdict = await self._run(challenge, answer, tests, results, session)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +78,6 @@ class Sandbox(LoggingConfigurable):
         """Reasons this sandbox cannot run here (empty when it can)."""
         return []
 
-    async def start_kernel(self, limits: Limits) -> SandboxKernel:
-        """Start a fresh kernel under ``limits`` and wait until it answers."""
+    async def start_kernel(self, limits: Limits, hidden: Sequence[str] = ()) -> SandboxKernel:
+        """Start a fresh kernel under ``limits``, with ``hidden`` paths out of its sight."""
         raise NotImplementedError

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -236,17 +236,19 @@ class LocalSandbox(Sandbox):
         keep = sorted(d for d in dirs if d and not d.startswith("/usr/"))
         return [d for d in keep if not any(d != o and d.startswith(o + "/") for o in keep)]
 
-    def _masked(self, visible: list[str]) -> list[str]:
+    def _masked(self, visible: list[str], hidden: Sequence[str]) -> list[str]:
         """Masked paths that the sandbox could otherwise read through a bound directory."""
         package = str(Path(__file__).resolve().parents[1])
         out = []
-        for path in [package, *self.hidden_paths]:
+        for path in [package, *self.hidden_paths, *hidden]:
             real = os.path.realpath(path)
             if any(real == v or real.startswith(v + "/") for v in visible):
                 out.append(real)
         return out
 
-    def command(self, cmd: list[str], limits: Limits, run_dir: Path) -> list[str]:
+    def command(
+        self, cmd: list[str], limits: Limits, run_dir: Path, hidden: Sequence[str] = ()
+    ) -> list[str]:
         """The full command line: prlimit, bwrap, setpriv (as root), then ``cmd``."""
         as_root = os.geteuid() == 0
         uid = NOBODY if as_root else os.getuid()
@@ -285,7 +287,7 @@ class LocalSandbox(Sandbox):
                 bwrap += ["--symlink", os.readlink(path), path]
             elif os.path.isdir(path):
                 bwrap += ["--ro-bind", path, path]
-        for path in self._masked(self._python_dirs()):
+        for path in self._masked(self._python_dirs(), hidden):
             bwrap += ["--tmpfs", path]
         for path in _ETC_FILES:
             bwrap += ["--ro-bind-try", path, path]
@@ -311,7 +313,7 @@ class LocalSandbox(Sandbox):
                     made.add(str(parent))
                     bwrap += ["--perms", "0755", "--dir", str(parent)]
             bwrap += ["--ro-bind", path, path]
-        for path in self._masked(self._python_dirs()):
+        for path in self._masked(self._python_dirs(), hidden):
             bwrap += ["--tmpfs", path]
         bwrap += [
             "--perms",
@@ -341,7 +343,7 @@ class LocalSandbox(Sandbox):
             ]
         return rlimits + bwrap + drop + cmd
 
-    async def start_kernel(self, limits: Limits) -> SandboxKernel:
+    async def start_kernel(self, limits: Limits, hidden: Sequence[str] = ()) -> SandboxKernel:
         """Start a fresh sandboxed kernel and wait until it is ready."""
         if self.isolate:
             missing = self.problems()
@@ -361,7 +363,7 @@ class LocalSandbox(Sandbox):
         provisioner = SandboxProvisioner(
             kernel_id="kodelab", kernel_spec=km._kernel_spec, parent=km
         )
-        provisioner.wrap = lambda cmd: self.command(cmd, limits, run_dir)
+        provisioner.wrap = lambda cmd: self.command(cmd, limits, run_dir, hidden)
         provisioner.meter = meter
         provisioner.run_dir = private
         provisioner.sandbox_dir = run_dir if self.isolate else None
