@@ -13,8 +13,13 @@ from . import __version__
 from .content.catalog import SHIPPED_CHALLENGES, Catalog
 from .grading.judge import Judge
 from .grading.service import GradingService
+from .handlers.challenges import HANDLERS
+from .practice import PracticeService
 from .sandbox.local import LocalSandbox
-from .store import Store
+from .store import Store, SubmissionRecord
+
+VERDICT_SCHEMA = Path(__file__).parent / "events" / "verdict.yaml"
+VERDICT_EVENT = "https://events.kodelab.dev/kodelab_jupyter/verdict"
 
 
 class KodeLabApp(ExtensionApp):
@@ -40,10 +45,23 @@ class KodeLabApp(ExtensionApp):
         "Default: True.",
     ).tag(config=True)
 
+    local_user = Unicode(
+        help="Name recorded for the person using a single-user server with jupyter-server's "
+        "default token identity (which invents a new anonymous user per browser). "
+        "Default: the operating-system user name."
+    ).tag(config=True)
+
+    @default("local_user")
+    def _default_local_user(self) -> str:
+        import getpass
+
+        return getpass.getuser()
+
     catalog = Instance(Catalog, allow_none=True)
     judge = Instance(Judge, allow_none=True)
     store = Instance(Store, allow_none=True)
     grading = Instance(GradingService, allow_none=True)
+    practice = Instance(PracticeService, allow_none=True)
 
     @default("grading_concurrency")
     def _default_concurrency(self) -> int:
@@ -82,6 +100,11 @@ class KodeLabApp(ExtensionApp):
         self.grading = GradingService(
             self.judge, self.store, self.catalog, concurrency=self.grading_concurrency, parent=self
         )
+        assert self.serverapp is not None
+        self.practice = PracticeService(
+            self.catalog, self.store, self.grading, self.serverapp.contents_manager, parent=self
+        )
+        self._setup_events()
         self.settings.update({"kodelab": self})
         self.log.info(
             "KodeLab %s: %d challenge(s), sandbox %s, database %s",
@@ -91,14 +114,40 @@ class KodeLabApp(ExtensionApp):
             self.store.db_url,
         )
 
+    def _setup_events(self) -> None:
+        """Push verdicts on the server's event bus, so clients need not poll."""
+        events = getattr(self.serverapp, "event_logger", None)
+        if events is None or self.practice is None:
+            return
+        events.register_event_schema(VERDICT_SCHEMA)
+
+        def emit(record: SubmissionRecord) -> None:
+            verdict = record.to_verdict() or {}
+            events.emit(
+                schema_id=VERDICT_EVENT,
+                data={
+                    "submission_id": record.id,
+                    "challenge_id": record.challenge_id,
+                    "status": record.status,
+                    "verdict": verdict.get("verdict", ""),
+                    "score": verdict.get("score", 0),
+                    "max_score": verdict.get("max_score", 0),
+                },
+            )
+
+        self.practice.listeners.append(emit)
+
     def initialize_handlers(self) -> None:
-        """REST handlers arrive with the server API."""
+        """The REST API under <base_url>/kodelab/api/."""
+        self.handlers.extend(HANDLERS)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         if self.regrade_unfinished_on_start and self.grading is not None:
             self._requeue = asyncio.ensure_future(self.grading.requeue_unfinished())
 
     async def stop_extension(self) -> None:
-        """Close the database when the server stops."""
+        """Let grading runs in flight finish, then close the database."""
+        if self.practice is not None:
+            await self.practice.close()
         if self.store is not None:
             self.store.close()

@@ -87,10 +87,15 @@ class Catalog:
         return sorted(picked, key=lambda c: (order[c.spec.difficulty], c.spec.title.lower()))
 
     def random(
-        self, rng: random.Random | None = None, prefer_not: Iterable[str] = (), **filters: str
+        self,
+        rng: random.Random | None = None,
+        prefer_not: Iterable[str] = (),
+        difficulty: str | None = None,
+        category: str | None = None,
+        tag: str | None = None,
     ) -> Challenge | None:
-        """One challenge matching ``filters``, preferring ids not in ``prefer_not``."""
-        pool = self.filter(**filters)
+        """One challenge matching the filters, preferring ids not in ``prefer_not``."""
+        pool = self.filter(difficulty=difficulty, category=category, tag=tag)
         if not pool:
             return None
         avoid = set(prefer_not)

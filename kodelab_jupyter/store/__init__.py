@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from .errors import Conflict, NotFound, StoreError
 from .models import Base
-from .service import ProgressRecord, Store, SubmissionRecord
+from .service import ProgressRecord, StartRecord, Store, SubmissionRecord
 
 __all__ = [
     "Base",
     "Conflict",
     "NotFound",
     "ProgressRecord",
+    "StartRecord",
     "Store",
     "StoreError",
     "SubmissionRecord",

@@ -25,6 +25,7 @@ SUBMIT, RUN = "submit", "run"
 KINDS = (SUBMIT, RUN)
 PENDING, RUNNING, DONE = "pending", "running", "done"
 STATUSES = (PENDING, RUNNING, DONE)
+ACCEPTED = "accepted"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -144,3 +145,16 @@ class Progress(Base):
     max_score: Mapped[float | None]
     solved_at: Mapped[datetime | None]
     last_submission_at: Mapped[datetime | None]
+
+
+class Start(Base):
+    """A user's start of a challenge: their notebook and the deadline fixed when they began."""
+
+    __tablename__ = "starts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), primary_key=True)
+    path: Mapped[str] = mapped_column(String(1024))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deadline: Mapped[datetime | None]
+    gave_up_at: Mapped[datetime | None]

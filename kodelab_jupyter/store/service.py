@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -40,6 +40,7 @@ from traitlets.config import LoggingConfigurable
 
 from .errors import Conflict, NotFound, StoreError
 from .models import (
+    ACCEPTED,
     DONE,
     KINDS,
     PENDING,
@@ -47,6 +48,7 @@ from .models import (
     SUBMIT,
     Challenge,
     Progress,
+    Start,
     Submission,
     User,
     utcnow,
@@ -118,6 +120,18 @@ class ProgressRecord:
         return self.solved_at is not None
 
 
+@dataclass(frozen=True)
+class StartRecord:
+    """A user's start of a challenge; ``deadline`` is ``None`` when there is no time limit."""
+
+    user: str
+    challenge_id: str
+    path: str
+    started_at: datetime
+    deadline: datetime | None
+    gave_up_at: datetime | None
+
+
 def _record(cls: type[_R], row: object, **extra: Any) -> _R:
     """Copy the attributes named by the dataclass ``cls`` from an ORM object."""
     names = [f.name for f in fields(cls) if f.name not in extra]
@@ -178,7 +192,7 @@ def _insert(session: Session) -> Callable[[Any], sqlite.Insert | postgresql.Inse
 
 
 class Store(LoggingConfigurable):
-    """Persistence of users, challenges, submissions and progress (SQLite or PostgreSQL)."""
+    """Persistence of users, challenges, starts, submissions and progress (SQLite or PostgreSQL)."""
 
     db_url = Unicode(
         help="SQLAlchemy URL of the KodeLab database. "
@@ -303,6 +317,91 @@ class Store(LoggingConfigurable):
             statement = insert.on_conflict_do_nothing(index_elements=[Challenge.id])
         session.execute(statement)
 
+    # -- starts: the notebook and the deadline of a user's attempt at a challenge ---------
+
+    def start_challenge(
+        self,
+        user: str,
+        challenge_id: str,
+        content_hash: str,
+        title: str,
+        path: str,
+        time_limit_minutes: int,
+    ) -> tuple[StartRecord, bool]:
+        """Start the challenge for the user unless they already did; ``(start, created)``.
+
+        The deadline is ``time_limit_minutes`` from now (none when it is 0). An existing start
+        is returned unchanged: starting again never moves its deadline or its path. Missing
+        user and challenge rows are created, the challenge's hash and title are updated.
+        """
+        if time_limit_minutes < 0:
+            raise ValueError(f"time_limit_minutes must be >= 0, not {time_limit_minutes}")
+        now = utcnow()
+        deadline = now + timedelta(minutes=time_limit_minutes) if time_limit_minutes else None
+        with self._transaction(write=True) as session:
+            user_id = self._user_id(session, user)
+            self._put_challenge(session, challenge_id, content_hash, title, overwrite=True)
+            insert = _insert(session)(Start).values(
+                user_id=user_id,
+                challenge_id=challenge_id,
+                path=path,
+                started_at=now,
+                deadline=deadline,
+            )
+            inserted = session.execute(
+                insert.on_conflict_do_nothing(
+                    index_elements=[Start.user_id, Start.challenge_id]
+                ).returning(Start.user_id)
+            ).first()
+            record = self._get_start(session, user, challenge_id)
+        assert record is not None, "a start row exists after insert-or-ignore"
+        return record, inserted is not None
+
+    def get_start(self, user: str, challenge_id: str) -> StartRecord | None:
+        """The user's start of the challenge, ``None`` when they never started it."""
+        with self._transaction() as session:
+            return self._get_start(session, user, challenge_id)
+
+    def give_up(self, user: str, challenge_id: str) -> StartRecord:
+        """Record that the user gave up the challenge; the first time is kept.
+
+        :class:`NotFound` if the user never started it.
+        """
+        user_id = select(User.id).where(User.name == user).scalar_subquery()
+        statement = (
+            update(Start)
+            .where(
+                Start.user_id == user_id,
+                Start.challenge_id == challenge_id,
+                Start.gave_up_at.is_(None),
+            )
+            .values(gave_up_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        with self._transaction(write=True) as session:
+            session.execute(statement)
+            record = self._get_start(session, user, challenge_id)
+        if record is None:
+            raise NotFound(f"challenge {challenge_id!r} was not started")
+        return record
+
+    def starts(self, user: str) -> dict[str, StartRecord]:
+        """A user's starts, keyed by challenge id."""
+        query = _starts().where(User.name == user)
+        with self._transaction() as session:
+            return {
+                s.challenge_id: _record(StartRecord, s, user=n) for s, n in session.execute(query)
+            }
+
+    @staticmethod
+    def _get_start(session: Session, user: str, challenge_id: str) -> StartRecord | None:
+        query = _starts().where(User.name == user, Start.challenge_id == challenge_id)
+        row = session.execute(query).one_or_none()
+        if row is None:
+            return None
+        start, name = row
+        return _record(StartRecord, start, user=name)
+
     # -- submission life cycle: pending -> running -> done --------------------------------
 
     def create_submission(
@@ -412,7 +511,7 @@ class Store(LoggingConfigurable):
             attempts=1,
             best_score=columns["score"] or 0.0,
             max_score=columns["max_score"],
-            solved_at=row.created_at if columns["verdict"] == "accepted" else None,
+            solved_at=row.created_at if columns["verdict"] == ACCEPTED else None,
             last_submission_at=row.created_at,
         )
         new = insert.excluded
@@ -465,6 +564,23 @@ class Store(LoggingConfigurable):
         with self._transaction() as session:
             return {p.challenge_id: _record(ProgressRecord, p) for p in session.scalars(query)}
 
+    def failed_attempts(self, user: str, challenge_id: str) -> int:
+        """How many of the user's finished 'submit's of the challenge were not accepted."""
+        query = (
+            select(func.count())
+            .select_from(Submission)
+            .join(User, Submission.user_id == User.id)
+            .where(
+                User.name == user,
+                Submission.challenge_id == challenge_id,
+                Submission.kind == SUBMIT,
+                Submission.status == DONE,
+                Submission.verdict != ACCEPTED,
+            )
+        )
+        with self._transaction() as session:
+            return session.execute(query).scalar_one()
+
     @staticmethod
     def _get(session: Session, submission_id: int, user: str | None = None) -> SubmissionRecord:
         query = _submissions().where(Submission.id == submission_id)
@@ -480,3 +596,8 @@ class Store(LoggingConfigurable):
 def _submissions() -> Select[Submission, str]:
     """``SELECT submission, user name`` — the base of every submission query."""
     return select(Submission, User.name).join(User, Submission.user_id == User.id)
+
+
+def _starts() -> Select[Start, str]:
+    """``SELECT start, user name`` — the base of every start query."""
+    return select(Start, User.name).join(User, Start.user_id == User.id)

@@ -1,0 +1,367 @@
+"""A student's challenge workflow: catalog, start, run, submit, history, restore, hints.
+
+The REST handlers are thin wrappers around :class:`PracticeService`; every method takes the
+authenticated user's name and only ever touches that user's data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import posixpath
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import nbformat
+from jupyter_core.utils import ensure_async
+from traitlets import Float, Int, Unicode
+from traitlets.config import LoggingConfigurable
+
+from .content.catalog import Catalog
+from .content.challenge import Challenge
+from .content.notebook import build_notebook
+from .errors import BadRequest, Conflict, Invalid, NotFound, RateLimited, TooLarge
+from .grading.service import GradingService
+from .grading.source import (
+    ANSWER_ROLE,
+    MAX_ANSWER_BYTES,
+    ROLE_KEY,
+    SubmissionError,
+    answer_from_notebook,
+    cell_role,
+)
+from .store import NotFound as StoreNotFound
+from .store import Store, SubmissionRecord
+
+VerdictListener = Callable[[SubmissionRecord], Awaitable[None] | None]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def submission_view(record: SubmissionRecord) -> dict[str, Any]:
+    """A submission as the API returns it (the Verdict once graded)."""
+    return {
+        "id": record.id,
+        "challenge_id": record.challenge_id,
+        "status": record.status,
+        "kind": record.kind,
+        "late": record.late,
+        "created_at": _iso(record.created_at),
+        "finished_at": _iso(record.finished_at),
+        "verdict": record.to_verdict(),
+    }
+
+
+class PracticeService(LoggingConfigurable):
+    """Everything a student does with challenges, scoped to one user per call."""
+
+    workspace = Unicode(
+        "kodelab",
+        help="Folder (relative to the server root) where started challenge notebooks are "
+        "created. Default: 'kodelab'.",
+    ).tag(config=True)
+    submissions_per_minute = Int(
+        10, help="Submissions a user may make per minute. Default: 10."
+    ).tag(config=True)
+    max_notebook_bytes = Int(
+        5 * 1024 * 1024, help="Largest notebook accepted for run/submit. Default: 5 MB."
+    ).tag(config=True)
+    hints_per_failed_submission = Int(
+        1, help="Hints unlocked by each failed submission. Default: 1."
+    ).tag(config=True)
+    late_grace_seconds = Float(
+        5.0, help="Seconds after the deadline before a submission counts as late. Default: 5."
+    ).tag(config=True)
+
+    def __init__(
+        self, catalog: Catalog, store: Store, grading: GradingService, contents: Any, **kw: Any
+    ) -> None:
+        super().__init__(**kw)
+        self.catalog = catalog
+        self.store = store
+        self.grading = grading
+        self.contents = contents
+        self.listeners: list[VerdictListener] = []
+        self._recent: dict[str, collections.deque[float]] = collections.defaultdict(
+            collections.deque
+        )
+        self._in_flight: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- catalog ------------------------------------------------------------------------
+
+    def challenge(self, challenge_id: str) -> Challenge:
+        """The challenge with this id, or NotFound."""
+        try:
+            return self.catalog.get(challenge_id)
+        except KeyError:
+            raise NotFound(f"no challenge '{challenge_id}'") from None
+
+    async def catalog_view(self, user: str, **filters: str | None) -> list[dict[str, Any]]:
+        """Catalog entries matching ``filters``, each with the user's progress."""
+        progress = await asyncio.to_thread(self.store.progress, user)
+        out = []
+        for challenge in self.catalog.filter(**filters):
+            spec = challenge.spec
+            mine = progress.get(challenge.id)
+            out.append(
+                {
+                    "id": spec.id,
+                    "title": spec.title,
+                    "difficulty": spec.difficulty,
+                    "category": spec.category,
+                    "tags": list(spec.tags),
+                    "language": spec.language,
+                    "time_limit_minutes": spec.time_limit_minutes,
+                    "progress": {
+                        "attempts": mine.attempts if mine else 0,
+                        "best_score": mine.best_score if mine else 0,
+                        "max_score": mine.max_score if mine else None,
+                        "solved": bool(mine and mine.solved),
+                    },
+                }
+            )
+        return out
+
+    async def random_pick(self, user: str, **filters: str | None) -> dict[str, Any]:
+        """One challenge matching ``filters``, preferring ones the user has not solved."""
+        progress = await asyncio.to_thread(self.store.progress, user)
+        solved = [cid for cid, p in progress.items() if p.solved]
+        given = {k: v for k, v in filters.items() if v}
+        pick = self.catalog.random(
+            prefer_not=solved,
+            difficulty=given.get("difficulty"),
+            category=given.get("category"),
+            tag=given.get("tag"),
+        )
+        if pick is None:
+            raise NotFound("no challenge matches these filters")
+        return pick.public_view()
+
+    # -- notebooks ------------------------------------------------------------------------
+
+    @staticmethod
+    def _clean_path(path: Any) -> str:
+        """A notebook path relative to the user's root; anything that escapes it is refused."""
+        if not isinstance(path, str) or not path.strip():
+            raise BadRequest("'path' must be a non-empty string")
+        clean = posixpath.normpath(path.strip().lstrip("/"))
+        if path.strip().startswith("/") or clean.startswith("..") or "\\" in path:
+            raise BadRequest(f"path '{path}' is outside your files")
+        if not clean.endswith(".ipynb"):
+            raise BadRequest(f"path '{path}' is not a notebook (.ipynb)")
+        return clean
+
+    async def _read_notebook(self, path: str, challenge_id: str) -> nbformat.NotebookNode:
+        """The saved notebook at ``path``, which must be this challenge's notebook."""
+        path = self._clean_path(path)
+        if not await ensure_async(self.contents.file_exists(path)):
+            raise NotFound(f"no notebook at '{path}'")
+        info = await ensure_async(self.contents.get(path, content=False))
+        if (info.get("size") or 0) > self.max_notebook_bytes:
+            raise TooLarge(f"the notebook is larger than {self.max_notebook_bytes // 2**20} MB")
+        try:
+            model = await ensure_async(self.contents.get(path, content=True, type="notebook"))
+        except Exception as exc:
+            raise Invalid(f"'{path}' is not a readable notebook") from exc
+        nb = model["content"]
+        meta = nb.get("metadata", {}).get(ROLE_KEY) or {}
+        if meta.get("challenge_id") != challenge_id:
+            raise Invalid(f"'{path}' is not a notebook of challenge '{challenge_id}'")
+        return nb
+
+    async def _answer(self, path: str, challenge_id: str) -> str:
+        nb = await self._read_notebook(path, challenge_id)
+        try:
+            answer = answer_from_notebook(nb)
+        except SubmissionError as exc:
+            raise Invalid(str(exc)) from None
+        if len(answer.encode()) > MAX_ANSWER_BYTES:
+            raise Invalid(f"the answer is larger than {MAX_ANSWER_BYTES // 1024} KB")
+        return answer
+
+    async def start(self, user: str, challenge_id: str) -> dict[str, Any]:
+        """Create (or reopen, never overwrite) the user's notebook and record the start."""
+        challenge = self.challenge(challenge_id)
+        existing = await asyncio.to_thread(self.store.get_start, user, challenge_id)
+        path = existing.path if existing else await self._free_path(challenge_id)
+        if not await ensure_async(self.contents.file_exists(path)):
+            await self._ensure_folder(posixpath.dirname(path))
+            model = {"type": "notebook", "format": "json", "content": build_notebook(challenge)}
+            await ensure_async(self.contents.save(model, path))
+        record, _ = await asyncio.to_thread(
+            self.store.start_challenge,
+            user,
+            challenge.id,
+            challenge.content_hash,
+            challenge.spec.title,
+            path,
+            challenge.spec.time_limit_minutes,
+        )
+        return {
+            "path": record.path,
+            "started_at": _iso(record.started_at),
+            "deadline": _iso(record.deadline),
+        }
+
+    async def _free_path(self, challenge_id: str) -> str:
+        """``<workspace>/<id>.ipynb``, or a numbered name if a foreign file is there."""
+        base = posixpath.join(self.workspace, challenge_id) if self.workspace else challenge_id
+        for n in range(100):
+            path = f"{base}.ipynb" if n == 0 else f"{base}-{n}.ipynb"
+            if not await ensure_async(self.contents.file_exists(path)):
+                return path
+        raise Conflict(f"too many notebooks named {base}-N.ipynb")
+
+    async def _ensure_folder(self, folder: str) -> None:
+        if folder and not await ensure_async(self.contents.dir_exists(folder)):
+            await self._ensure_folder(posixpath.dirname(folder))
+            await ensure_async(self.contents.save({"type": "directory"}, folder))
+
+    # -- grading --------------------------------------------------------------------------
+
+    def _claim(self, user: str, counted: bool) -> None:
+        """Enforce one grading run in flight per user and the submission rate."""
+        if user in self._in_flight:
+            raise RateLimited("a grading run of yours is still in flight", retry_after=1)
+        if counted:
+            window = self._recent[user]
+            now = time.monotonic()
+            while window and now - window[0] > 60:
+                window.popleft()
+            if len(window) >= self.submissions_per_minute:
+                retry = int(60 - (now - window[0])) + 1
+                raise RateLimited(
+                    f"at most {self.submissions_per_minute} submissions per minute", retry
+                )
+            window.append(now)
+        self._in_flight.add(user)
+
+    async def run(self, user: str, challenge_id: str, path: Any) -> dict[str, Any]:
+        """Grade the saved notebook on the visible tests only (not an attempt)."""
+        challenge = self.challenge(challenge_id)
+        answer = await self._answer(path, challenge_id)
+        self._claim(user, counted=False)
+        try:
+            verdict = await self.grading.judge.grade(challenge, answer, visible_only=True)
+        finally:
+            self._in_flight.discard(user)
+        return verdict.to_json()
+
+    async def submit(self, user: str, challenge_id: Any, path: Any) -> dict[str, Any]:
+        """Snapshot the saved answer, persist it as pending, grade it in the background."""
+        if not isinstance(challenge_id, str):
+            raise BadRequest("'challenge_id' must be a string")
+        challenge = self.challenge(challenge_id)
+        answer = await self._answer(path, challenge_id)
+        start = await asyncio.to_thread(self.store.get_start, user, challenge_id)
+        late = bool(
+            start
+            and start.deadline
+            and datetime.now(timezone.utc)
+            > start.deadline + timedelta(seconds=self.late_grace_seconds)
+        )
+        self._claim(user, counted=True)
+        try:
+            submission_id = await asyncio.to_thread(
+                self.grading.submit, user, challenge, answer, "submit", late
+            )
+        except BaseException:
+            self._in_flight.discard(user)
+            raise
+        task = asyncio.ensure_future(self._grade(user, submission_id, challenge))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return {"id": submission_id, "status": "pending", "late": late}
+
+    async def _grade(self, user: str, submission_id: int, challenge: Challenge) -> None:
+        try:
+            record = await self.grading.grade(submission_id, challenge)
+        except Exception:
+            self.log.exception("grading submission %s failed", submission_id)
+            return
+        finally:
+            self._in_flight.discard(user)
+        for listener in self.listeners:
+            try:
+                result = listener(record)
+                if result is not None:
+                    await result
+            except Exception:
+                self.log.exception("verdict listener failed")
+
+    async def get_submission(self, user: str, submission_id: int) -> dict[str, Any]:
+        """One of the user's submissions; another user's is NotFound."""
+        try:
+            record = await asyncio.to_thread(self.store.get_submission, submission_id, user)
+        except StoreNotFound:
+            raise NotFound(f"no submission {submission_id}") from None
+        return submission_view(record)
+
+    async def history(self, user: str, challenge_id: str | None) -> list[dict[str, Any]]:
+        """The user's submissions, newest first (with the code snapshot)."""
+        records = await asyncio.to_thread(self.store.list_submissions, user, challenge_id)
+        return [dict(submission_view(r), code=r.code) for r in records if r.kind == "submit"]
+
+    async def restore(self, user: str, submission_id: int) -> dict[str, Any]:
+        """Write a submission's code back into the answer cell of the user's notebook."""
+        try:
+            record = await asyncio.to_thread(self.store.get_submission, submission_id, user)
+        except StoreNotFound:
+            raise NotFound(f"no submission {submission_id}") from None
+        start = await asyncio.to_thread(self.store.get_start, user, record.challenge_id)
+        if start is None:
+            raise Conflict("start the challenge before restoring into its notebook")
+        nb = await self._read_notebook(start.path, record.challenge_id)
+        answers = [i for i, c in enumerate(nb.cells) if cell_role(c) == ANSWER_ROLE]
+        if not answers:
+            raise Invalid(f"'{start.path}' has no answer cell to restore into")
+        nb.cells[answers[0]].source = record.code
+        for index in reversed(answers[1:]):
+            del nb.cells[index]
+        model = {"type": "notebook", "format": "json", "content": nb}
+        await ensure_async(self.contents.save(model, start.path))
+        return {"path": start.path, "submission_id": submission_id}
+
+    # -- hints ----------------------------------------------------------------------------
+
+    async def hints(self, user: str, challenge_id: str) -> dict[str, Any]:
+        """Hints unlocked so far; the solution once solved or given up (if allowed)."""
+        challenge = self.challenge(challenge_id)
+        failed = await asyncio.to_thread(self.store.failed_attempts, user, challenge_id)
+        progress = (await asyncio.to_thread(self.store.progress, user)).get(challenge_id)
+        start = await asyncio.to_thread(self.store.get_start, user, challenge_id)
+        gave_up = bool(start and start.gave_up_at)
+        hints = challenge.spec.hints
+        unlocked = (
+            len(hints) if gave_up else min(len(hints), failed * self.hints_per_failed_submission)
+        )
+        view: dict[str, Any] = {
+            "challenge_id": challenge_id,
+            "hints": hints[:unlocked],
+            "total": len(hints),
+            "gave_up": gave_up,
+            "solution": None,
+        }
+        solved = bool(progress and progress.solved)
+        if challenge.spec.allow_solution_reveal and (solved or gave_up):
+            view["solution"] = challenge.solution
+        return view
+
+    async def give_up(self, user: str, challenge_id: str) -> dict[str, Any]:
+        """Record that the user gave up (unlocks every hint, and the solution if allowed)."""
+        self.challenge(challenge_id)
+        try:
+            await asyncio.to_thread(self.store.give_up, user, challenge_id)
+        except StoreNotFound:
+            raise Conflict("start the challenge before giving up") from None
+        return await self.hints(user, challenge_id)
+
+    async def close(self) -> None:
+        """Wait for grading runs in flight (used at server shutdown)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
