@@ -247,7 +247,7 @@ class PracticeService(LoggingConfigurable):
         answer = await self._answer(path, challenge_id)
         self._claim(user, counted=False)
         try:
-            verdict = await self.grading.judge.grade(challenge, answer, visible_only=True)
+            verdict = await self.grading.grade_answer(challenge, answer, visible_only=True)
         finally:
             self._in_flight.discard(user)
         return verdict.to_json()

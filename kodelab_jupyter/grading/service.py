@@ -11,6 +11,7 @@ from ..content.challenge import Challenge
 from ..store import Store, SubmissionRecord
 from ..store.models import PENDING, RUN
 from .judge import Judge
+from .verdict import Verdict
 
 
 class GradingService(LoggingConfigurable):
@@ -49,6 +50,13 @@ class GradingService(LoggingConfigurable):
         return await asyncio.to_thread(
             self.store.finish_submission, submission_id, verdict.to_json()
         )
+
+    async def grade_answer(
+        self, challenge: Challenge, answer: str, visible_only: bool = False
+    ) -> Verdict:
+        """Grade an answer without storing it (visible-test runs), within the same slots."""
+        async with self._slots:
+            return await self.judge.grade(challenge, answer, visible_only=visible_only)
 
     async def requeue_unfinished(self) -> int:
         """Grade every submission a crash left pending or running; returns how many."""
