@@ -142,6 +142,12 @@ class KodeLabApp(ExtensionApp):
         self.handlers.extend(HANDLERS)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        if (
+            self.judge is not None
+            and self.judge.pool_size > 0
+            and not self.judge.sandbox.problems()
+        ):
+            self.judge.start_pool()
         if self.regrade_unfinished_on_start and self.grading is not None:
             self._requeue = asyncio.ensure_future(self.grading.requeue_unfinished())
 
@@ -149,5 +155,7 @@ class KodeLabApp(ExtensionApp):
         """Let grading runs in flight finish, then close the database."""
         if self.practice is not None:
             await self.practice.close()
+        if self.judge is not None:
+            await self.judge.close()
         if self.store is not None:
             self.store.close()

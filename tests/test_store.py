@@ -10,20 +10,22 @@ import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from kodelab_jupyter.store import Base, Conflict, NotFound, Store, StoreError
+from kodelab_jupyter.store import Base, Conflict, NotFound, StartRecord, Store, StoreError
 
 POSTGRES_URL = os.environ.get("KODELAB_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
-TABLES = {"users", "challenges", "submissions", "progress"}
+TABLES = {"users", "challenges", "submissions", "progress", "starts"}
+HEAD = "0002"
 
 
 def _drop_everything(url: str) -> None:
@@ -77,6 +79,17 @@ def verdict(verdict: str = "accepted", score: float = 5, max_score: float = 5) -
 def submit(store: Store, user: str = "ada", challenge: str = "two-sum", **kwargs: Any) -> int:
     """Create a submission with defaults for everything the test does not care about."""
     return store.create_submission(user, challenge, "sha256:v1", "def two_sum(): ...", **kwargs)
+
+
+def start(
+    store: Store,
+    user: str = "ada",
+    challenge: str = "two-sum",
+    path: str = "kodelab/two-sum.ipynb",
+    minutes: int = 30,
+) -> tuple[StartRecord, bool]:
+    """Start a challenge with defaults for everything the test does not care about."""
+    return store.start_challenge(user, challenge, "sha256:v1", "Two Sum", path, minutes)
 
 
 def test_submission_is_pending_before_grading_starts(store: Store, db_url: str) -> None:
@@ -216,7 +229,7 @@ def test_upgrade_from_empty_database_creates_all_tables(db_url: str) -> None:
     store = Store(db_url=db_url)
     assert store.current_revision() is None
     store.ensure_schema()
-    assert store.current_revision() == "0001"
+    assert store.current_revision() == HEAD
     assert set(inspect(store.engine).get_table_names()) == TABLES | {"alembic_version"}
     store.close()
 
@@ -225,7 +238,7 @@ def test_upgrade_is_idempotent(store: Store) -> None:
     submission_id = submit(store)
     store.upgrade()
     store.ensure_schema()
-    assert store.current_revision() == "0001"
+    assert store.current_revision() == HEAD
     assert store.get_submission(submission_id).status == "pending"
 
 
@@ -293,3 +306,179 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Pa
         ]
     assert pragmas == ["wal", 1, 30_000]
     store.close()
+
+
+def test_starting_twice_keeps_the_first_deadline_and_path(store: Store) -> None:
+    assert store.get_start("ada", "two-sum") is None
+    first, created = start(store, path="kodelab/two-sum.ipynb", minutes=30)
+    assert created
+    assert (first.user, first.challenge_id, first.path) == (
+        "ada",
+        "two-sum",
+        "kodelab/two-sum.ipynb",
+    )
+    assert first.deadline == first.started_at + timedelta(minutes=30)
+    assert first.gave_up_at is None
+    assert first.started_at.tzinfo is timezone.utc and first.deadline.tzinfo is timezone.utc
+
+    again, created = start(store, path="elsewhere/two-sum.ipynb", minutes=90)
+    assert not created
+    assert again == first
+    assert store.get_start("ada", "two-sum") == first
+    assert store.starts("ada") == {"two-sum": first}
+
+
+def test_starts_are_per_user_and_challenge(store: Store) -> None:
+    ada_two_sum, _ = start(store, "ada", "two-sum")
+    ada_fizz, created_fizz = start(store, "ada", "fizz-buzz", path="kodelab/fizz-buzz.ipynb")
+    bob_two_sum, created_bob = start(store, "bob", "two-sum", path="kodelab/bob.ipynb")
+    assert created_fizz and created_bob
+    assert store.starts("ada") == {"two-sum": ada_two_sum, "fizz-buzz": ada_fizz}
+    assert store.starts("bob") == {"two-sum": bob_two_sum}
+    assert store.starts("carol") == {}
+    assert store.get_start("carol", "two-sum") is None
+    assert store.get_start("bob", "fizz-buzz") is None
+
+
+def test_starting_records_the_challenge(store: Store) -> None:
+    submit(store)  # the challenge row exists, titled by its id
+    store.start_challenge("ada", "two-sum", "sha256:v2", "Two Sum (v2)", "kodelab/a.ipynb", 0)
+    with store.engine.connect() as connection:
+        row = connection.execute(text("SELECT content_hash, title FROM challenges")).one()
+    assert tuple(row) == ("sha256:v2", "Two Sum (v2)")
+
+
+def test_a_challenge_without_time_limit_has_no_deadline(store: Store) -> None:
+    record, created = start(store, minutes=0)
+    assert created and record.deadline is None
+    assert store.get_start("ada", "two-sum") == record
+    with pytest.raises(ValueError):
+        start(store, challenge="fizz-buzz", minutes=-1)
+    assert store.get_start("ada", "fizz-buzz") is None
+
+
+def test_giving_up_keeps_the_first_time(store: Store) -> None:
+    started, _ = start(store)
+    first = store.give_up("ada", "two-sum")
+    assert first.gave_up_at is not None and first.gave_up_at.tzinfo is timezone.utc
+    assert first.started_at <= first.gave_up_at
+    assert (first.path, first.started_at, first.deadline) == (
+        started.path,
+        started.started_at,
+        started.deadline,
+    )
+
+    second = store.give_up("ada", "two-sum")
+    assert second == first
+    assert store.get_start("ada", "two-sum") == first
+    again, created = start(store)
+    assert not created and again == first
+
+
+def test_giving_up_an_unstarted_challenge_is_not_found(store: Store) -> None:
+    with pytest.raises(NotFound):
+        store.give_up("ada", "two-sum")
+    bobs, _ = start(store, user="bob")
+    with pytest.raises(NotFound):
+        store.give_up("ada", "two-sum")
+    assert store.get_start("bob", "two-sum") == bobs and bobs.gave_up_at is None
+
+
+def test_failed_attempts_count_only_finished_wrong_submits(store: Store) -> None:
+    assert store.failed_attempts("ada", "two-sum") == 0
+    for wrong in ("wrong_answer", "runtime_error", "time_limit_exceeded"):
+        store.finish_submission(submit(store), verdict(wrong, score=0))
+    store.finish_submission(submit(store), verdict("accepted"))
+    submit(store)  # pending
+    store.mark_running(submit(store))  # running
+    store.finish_submission(submit(store, kind="run"), verdict("wrong_answer", score=0))
+    store.finish_submission(submit(store, challenge="fizz-buzz"), verdict("wrong_answer", score=0))
+    store.finish_submission(submit(store, user="bob"), verdict("wrong_answer", score=0))
+
+    assert store.failed_attempts("ada", "two-sum") == 3
+    assert store.failed_attempts("ada", "fizz-buzz") == 1
+    assert store.failed_attempts("bob", "two-sum") == 1
+    assert store.failed_attempts("carol", "two-sum") == 0
+
+
+def test_upgrade_from_0001_keeps_existing_data(db_url: str) -> None:
+    store = Store(db_url=db_url)
+    with store.engine.begin() as connection:
+        command.upgrade(store.alembic_config(connection), "0001")
+    assert store.current_revision() == "0001"
+    assert "starts" not in inspect(store.engine).get_table_names()
+    with store.engine.begin() as connection:
+        for statement in (
+            "INSERT INTO users (id, name, created_at) VALUES (1, 'ada', '2026-05-01 09:00:00')",
+            "INSERT INTO challenges (id, content_hash, title, updated_at)"
+            " VALUES ('two-sum', 'sha256:v1', 'Two Sum', '2026-05-01 09:00:00')",
+            "INSERT INTO submissions (id, user_id, challenge_id, content_hash, kind, code, status,"
+            " verdict, score, max_score, tests, message, duration_s, late, created_at,"
+            " started_at, finished_at) VALUES (1, 1, 'two-sum', 'sha256:v1', 'submit', 'pass',"
+            " 'done', 'wrong_answer', 2, 5, '[]', NULL, 0.5, false, '2026-05-01 09:01:00',"
+            " '2026-05-01 09:01:01', '2026-05-01 09:01:02')",
+            "INSERT INTO progress (user_id, challenge_id, attempts, best_score, max_score,"
+            " solved_at, last_submission_at)"
+            " VALUES (1, 'two-sum', 1, 2, 5, NULL, '2026-05-01 09:01:00')",
+        ):
+            connection.execute(text(statement))
+
+    store.upgrade()
+
+    assert store.current_revision() == HEAD
+    assert set(inspect(store.engine).get_table_names()) == TABLES | {"alembic_version"}
+    submission = store.get_submission(1, user="ada")
+    assert (submission.status, submission.verdict, submission.score, submission.code) == (
+        "done",
+        "wrong_answer",
+        2,
+        "pass",
+    )
+    assert submission.created_at == datetime(2026, 5, 1, 9, 1, tzinfo=timezone.utc)
+    assert submission.to_verdict() == {
+        "verdict": "wrong_answer",
+        "score": 2,
+        "max_score": 5,
+        "duration_s": 0.5,
+        "tests": [],
+    }
+    progress = store.progress("ada")["two-sum"]
+    assert (progress.attempts, progress.best_score, progress.max_score) == (1, 2, 5)
+    assert store.failed_attempts("ada", "two-sum") == 1
+    assert store.starts("ada") == {}
+    _, created = start(store)
+    assert created and store.get_or_create_user("ada") == 1
+    store.close()
+
+
+def test_downgrade_to_0001_drops_starts_and_keeps_the_rest(store: Store) -> None:
+    submission_id = submit(store)
+    start(store)
+    with store.engine.begin() as connection:
+        command.downgrade(store.alembic_config(connection), "0001")
+    assert store.current_revision() == "0001"
+    assert set(inspect(store.engine).get_table_names()) == (TABLES - {"starts"}) | {
+        "alembic_version"
+    }
+    assert store.get_submission(submission_id).status == "pending"
+    store.ensure_schema()
+    assert store.current_revision() == HEAD
+    assert store.starts("ada") == {}
+
+
+def test_concurrent_starts_create_exactly_one(store: Store) -> None:
+    threads = 10
+    barrier = threading.Barrier(threads)
+
+    def begin(index: int) -> tuple[StartRecord, bool]:
+        barrier.wait()
+        return start(store, path=f"kodelab/copy-{index}.ipynb", minutes=30 + index)
+
+    with ThreadPoolExecutor(threads) as pool:
+        results = list(pool.map(begin, range(threads)))
+
+    assert sum(created for _, created in results) == 1
+    winner = next(record for record, created in results if created)
+    assert {record.started_at for record, _ in results} == {winner.started_at}
+    assert all(record == winner for record, _ in results)
+    assert store.starts("ada") == {"two-sum": winner}

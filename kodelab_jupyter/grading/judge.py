@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +18,7 @@ from ..sandbox.base import Sandbox, SandboxKernel
 from ..sandbox.limits import Limits
 from ..sandbox.local import LocalSandbox
 from .compare import CompareSpec, matches
+from .pool import KernelPool
 from .session import CallResult, KernelSession, RunStopped
 from .source import answer_syntax_error
 from .verdict import TestResult, Verdict
@@ -63,21 +65,31 @@ class Judge(LoggingConfigurable):
         1 << 20, help="Bytes the answer may print (stdout, stderr, display). Default: 1 MiB."
     ).tag(config=True)
 
+    pool_size = Int(
+        2,
+        help="Pre-started kernels the server keeps ready per limits set (0: none). One-off "
+        "grading (the CLI) never pools. Default: 2.",
+    ).tag(config=True)
+
     sandbox = Instance(Sandbox)
+    pool: KernelPool | None = None
 
     def _sandbox_default(self) -> Sandbox:
         return self.sandbox_class(parent=self)  # type: ignore[no-any-return]
 
-    def limits_for(self, challenge: Challenge) -> Limits:
-        """Configured limits with the challenge's own overrides applied."""
-        own = challenge.spec.limits
-        base = Limits(
+    def base_limits(self) -> Limits:
+        """The configured limits, before any challenge's overrides."""
+        return Limits(
             wall_seconds=self.wall_seconds,
             memory_mb=self.memory_mb,
             max_processes=self.max_processes,
             output_bytes=self.output_bytes,
         )
-        return base.override(
+
+    def limits_for(self, challenge: Challenge) -> Limits:
+        """Configured limits with the challenge's own overrides applied."""
+        own = challenge.spec.limits
+        return self.base_limits().override(
             wall_seconds=own.wall_seconds,
             memory_mb=own.memory_mb,
             max_processes=own.max_processes,
@@ -94,11 +106,8 @@ class Judge(LoggingConfigurable):
             return Verdict(results, time.monotonic() - started, syntax, forced="compile_error")
         kernel: SandboxKernel | None = None
         try:
-            kernel = await self.sandbox.start_kernel(
-                self.limits_for(challenge), hidden=[str(challenge.root)]
-            )
-            session = KernelSession(kernel)
-            await session.boot()
+            session = await self._session(challenge)
+            kernel = session.kernel
             verdict = await self._run(challenge, answer, tests, results, session)
         except RunStopped as stop:  # the harness itself could not be installed in time
             self.log.warning("grading run stopped during set-up: %s", stop.message)
@@ -113,6 +122,41 @@ class Judge(LoggingConfigurable):
                 await kernel.destroy()
         verdict.duration_s = time.monotonic() - started
         return verdict
+
+    def start_pool(self) -> KernelPool:
+        """Keep kernels warm from now on (the server does this; one-off runs do not)."""
+        if self.pool is None:
+            self.pool = KernelPool(self.sandbox, hidden=self._pool_hidden(), parent=self)
+            self.pool.size = self.pool_size
+            self.pool.warm(self.base_limits())
+        return self.pool
+
+    def _pool_hidden(self) -> list[str]:
+        return [os.path.realpath(p) for p in getattr(self.sandbox, "hidden_paths", [])]
+
+    async def _session(self, challenge: Challenge) -> KernelSession:
+        """A booted kernel: from the warm pool when its kernels cannot see this challenge's
+        folder, otherwise a fresh one that masks it."""
+        limits = self.limits_for(challenge)
+        root = str(challenge.root.resolve())
+        covered = any(
+            root == h or root.startswith(h.rstrip("/") + "/") for h in self._pool_hidden()
+        )
+        if self.pool is not None and self.pool_size > 0 and covered:
+            return await self.pool.acquire(limits)
+        kernel = await self.sandbox.start_kernel(limits, hidden=[root])
+        session = KernelSession(kernel)
+        try:
+            await session.boot()
+        except BaseException:
+            await kernel.destroy()
+            raise
+        return session
+
+    async def close(self) -> None:
+        """Stop the warm pool, destroying its kernels."""
+        if self.pool is not None:
+            await self.pool.close()
 
     async def _run(
         self,
