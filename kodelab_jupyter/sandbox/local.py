@@ -2,11 +2,12 @@
 
 Layers, outermost first: ``prlimit`` (address space, CPU, processes, file size, open files,
 no core dumps) -> ``bwrap`` (new network, pid, ipc and uts namespaces; a read-only view of
-the system and Python environment only; a private size-limited /tmp) -> ``setpriv`` when
-the grader runs as root (real uid/gid 65534, no capabilities, no-new-privileges) -> the
-kernel. The kernel speaks ZeroMQ over ``ipc`` sockets in a private per-run directory, so it
-needs no network at all. Killing bwrap's process group ends the pid namespace and with it
-every process the student started.
+the system and Python environment only; a private size-limited /tmp) -> when the grader
+runs as root, ``setpriv`` to a per-run host uid (no capabilities, no-new-privileges) and an
+unprivileged user namespace mapping it to 65534 -> the kernel. The kernel speaks ZeroMQ
+over ``ipc`` sockets in a private per-run directory, so it needs no network at all.
+Killing bwrap's process group ends the pid namespace and with it every process the
+student started.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .base import OutputMeter, Sandbox, SandboxKernel, SandboxUnavailable
 from .limits import Limits
 
 NOBODY = 65534
+KERNEL_THREADS = 16  # the kernel's own threads, on top of the answer's process budget
 SANDBOX_RUN_DIR = "/run/kodelab"
 _SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _ETC_FILES = (
@@ -82,6 +84,7 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
     meter: OutputMeter | None = None
     run_dir: Path | None = None
     sandbox_dir: Path | None = None
+    release: Callable[[], None] | None = None
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         """Scrub the environment and let the sandboxed user read the connection file."""
@@ -165,6 +168,10 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
                 self.process.stdout.close()
         if self.run_dir is not None:
             shutil.rmtree(self.run_dir, ignore_errors=True)
+            self.run_dir = None
+        if self.release is not None:
+            self.release()
+            self.release = None
         await super().cleanup(restart)
 
 
@@ -174,17 +181,41 @@ def _run_dir_base() -> str:
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
 
 
-def _processes_of(uid: int) -> int:
-    """How many processes ``uid`` has now (RLIMIT_NPROC counts them all, not just ours)."""
+def _tasks_of(uid: int) -> int:
+    """How many tasks (processes and threads) ``uid`` has now: RLIMIT_NPROC counts them all,
+    system-wide, not just the sandbox's own."""
     count = 0
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
                 if entry.stat().st_uid == uid:
-                    count += 1
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
             except OSError:
                 pass
     return count
+
+
+class _UidPool:
+    """Host uids for sandboxed runs: each run gets one no other live process has."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._used: set[int] = set()
+
+    def take(self, start: int, size: int) -> int:
+        with self._lock:
+            for uid in range(start, start + size):
+                if uid not in self._used and _tasks_of(uid) == 0:
+                    self._used.add(uid)
+                    return uid
+        raise SandboxUnavailable(f"all {size} sandbox uids from {start} are in use")
+
+    def give_back(self, uid: int) -> None:
+        with self._lock:
+            self._used.discard(uid)
+
+
+_RUN_UIDS = _UidPool()
 
 
 class LocalSandbox(Sandbox):
@@ -204,6 +235,14 @@ class LocalSandbox(Sandbox):
         ),
     ).tag(config=True)
     isolate = Bool(True, help="Internal: False only for the explicit unsafe-local sandbox.")
+    uid_range_start = Int(
+        200000,
+        help="First host uid given to sandboxed runs when the grader runs as root (each run "
+        "gets its own, seen as 65534 inside). Default: 200000.",
+    ).tag(config=True)
+    uid_range_size = Int(
+        1000, help="How many host uids sandboxed runs may use at once. Default: 1000."
+    ).tag(config=True)
     hidden_paths = List(
         Unicode(),
         help=(
@@ -247,17 +286,26 @@ class LocalSandbox(Sandbox):
         return out
 
     def command(
-        self, cmd: list[str], limits: Limits, run_dir: Path, hidden: Sequence[str] = ()
+        self,
+        cmd: list[str],
+        limits: Limits,
+        run_dir: Path,
+        hidden: Sequence[str] = (),
+        host_uid: int | None = None,
     ) -> list[str]:
-        """The full command line: prlimit, bwrap, setpriv (as root), then ``cmd``."""
+        """The full command line: prlimit, bwrap, setpriv + inner bwrap (as root), ``cmd``.
+
+        As root the kernel runs as ``host_uid`` (one per run, so RLIMIT_NPROC, which counts
+        every task of a uid system-wide, is the run's own), seen inside as 65534.
+        """
         as_root = os.geteuid() == 0
-        uid = NOBODY if as_root else os.getuid()
+        uid = host_uid if as_root and host_uid is not None else os.getuid()
         mb = 1024 * 1024
         rlimits = [
             "prlimit",
             f"--as={(limits.memory_mb + self.address_space_overhead_mb) * mb}",
             f"--cpu={limits.cpu_seconds}",
-            f"--nproc={_processes_of(uid) + limits.max_processes}",
+            f"--nproc={_tasks_of(uid) + limits.max_processes + KERNEL_THREADS}",
             f"--fsize={limits.file_size_mb * mb}",
             f"--nofile={limits.open_files}",
             "--core=0",
@@ -333,12 +381,28 @@ class LocalSandbox(Sandbox):
         if as_root:
             drop = [
                 "setpriv",
-                f"--reuid={NOBODY}",
-                f"--regid={NOBODY}",
+                f"--reuid={uid}",
+                f"--regid={uid}",
                 "--clear-groups",
                 "--inh-caps=-all",
                 "--bounding-set=-all",
                 "--no-new-privs",
+                "--",
+                # An unprivileged user namespace inside the prepared mounts: the run's own
+                # host uid appears as 65534, and no further namespaces may be created.
+                self._bwrap() or "bwrap",
+                "--unshare-user",
+                "--uid",
+                str(NOBODY),
+                "--gid",
+                str(NOBODY),
+                "--disable-userns",
+                "--bind",
+                "/",
+                "/",
+                "--dev-bind",
+                "/dev",
+                "/dev",
                 "--",
             ]
         return rlimits + bwrap + drop + cmd
@@ -363,7 +427,9 @@ class LocalSandbox(Sandbox):
         provisioner = SandboxProvisioner(
             kernel_id="kodelab", kernel_spec=km._kernel_spec, parent=km
         )
-        provisioner.wrap = lambda cmd: self.command(cmd, limits, run_dir, hidden)
+        host_uid = _RUN_UIDS.take(self.uid_range_start, self.uid_range_size)
+        provisioner.release = lambda: _RUN_UIDS.give_back(host_uid)
+        provisioner.wrap = lambda cmd: self.command(cmd, limits, run_dir, hidden, host_uid)
         provisioner.meter = meter
         provisioner.run_dir = private
         provisioner.sandbox_dir = run_dir if self.isolate else None
