@@ -67,7 +67,7 @@ def test_a_pooled_kernel_is_used_once_and_destroyed() -> None:
         judge = Judge(sandbox=LocalSandbox(hidden_paths=[str(SHIPPED_CHALLENGES)]))
         pool = judge.start_pool()
         await _ready(pool, 2)
-        first = list(pool._warm.values())[0][0].result()
+        first = next(iter(pool._warm.values()))[0].result()
         pid = first.kernel.km.provisioner.process.pid
         verdict = await judge.grade(challenge, challenge.solution)
         assert verdict.verdict == "accepted"
