@@ -209,12 +209,18 @@ class PracticeService(LoggingConfigurable):
         }
 
     async def _free_path(self, challenge_id: str) -> str:
-        """``<workspace>/<id>.ipynb``, or a numbered name if a foreign file is there."""
+        """``<workspace>/<id>.ipynb`` (adopted if it already is this challenge's notebook),
+        or a numbered name when a foreign file is there."""
         base = posixpath.join(self.workspace, challenge_id) if self.workspace else challenge_id
         for n in range(100):
             path = f"{base}.ipynb" if n == 0 else f"{base}-{n}.ipynb"
             if not await ensure_async(self.contents.file_exists(path)):
                 return path
+            try:
+                await self._read_notebook(path, challenge_id)
+                return path
+            except (Invalid, TooLarge):
+                continue
         raise Conflict(f"too many notebooks named {base}-N.ipynb")
 
     async def _ensure_folder(self, folder: str) -> None:
