@@ -150,7 +150,8 @@ class PracticeService(LoggingConfigurable):
         if not isinstance(path, str) or not path.strip():
             raise BadRequest("'path' must be a non-empty string")
         clean = posixpath.normpath(path.strip().lstrip("/"))
-        if path.strip().startswith("/") or clean.startswith("..") or "\\" in path:
+        escapes = clean == ".." or clean.startswith("../")
+        if path.strip().startswith("/") or escapes or "\\" in path or "\0" in path:
             raise BadRequest(f"path '{path}' is outside your files")
         if not clean.endswith(".ipynb"):
             raise BadRequest(f"path '{path}' is not a notebook (.ipynb)")
@@ -188,7 +189,7 @@ class PracticeService(LoggingConfigurable):
         """Create (or reopen, never overwrite) the user's notebook and record the start."""
         challenge = self.challenge(challenge_id)
         existing = await asyncio.to_thread(self.store.get_start, user, challenge_id)
-        path = existing.path if existing else await self._free_path(challenge_id)
+        path = existing.path if existing else await self._free_path(user, challenge_id)
         if not await ensure_async(self.contents.file_exists(path)):
             await self._ensure_folder(posixpath.dirname(path))
             model = {"type": "notebook", "format": "json", "content": build_notebook(challenge)}
@@ -208,14 +209,16 @@ class PracticeService(LoggingConfigurable):
             "deadline": _iso(record.deadline),
         }
 
-    async def _free_path(self, challenge_id: str) -> str:
-        """``<workspace>/<id>.ipynb`` (adopted if it already is this challenge's notebook),
-        or a numbered name when a foreign file is there."""
+    async def _free_path(self, user: str, challenge_id: str) -> str:
+        """``<workspace>/<id>.ipynb`` (adopted if it already is this challenge's notebook and
+        nobody else's), or a numbered name when a foreign file is there."""
         base = posixpath.join(self.workspace, challenge_id) if self.workspace else challenge_id
         for n in range(100):
             path = f"{base}.ipynb" if n == 0 else f"{base}-{n}.ipynb"
             if not await ensure_async(self.contents.file_exists(path)):
                 return path
+            if await asyncio.to_thread(self.store.path_users, path) - {user}:
+                continue
             try:
                 await self._read_notebook(path, challenge_id)
                 return path

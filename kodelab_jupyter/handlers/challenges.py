@@ -9,7 +9,7 @@ from ..errors import BadRequest, NotFound
 from .base import KodeLabHandler
 
 ID = r"(?P<challenge_id>[a-z0-9]+(?:-[a-z0-9]+)*)"
-SUBMISSION = r"(?P<submission_id>[0-9]+)"
+SUBMISSION = r"(?P<submission_id>[0-9]{1,18})"  # fits a 64-bit integer column
 
 
 def _filters(handler: KodeLabHandler, *names: str) -> dict[str, str | None]:

@@ -362,6 +362,12 @@ class Store(LoggingConfigurable):
         with self._transaction() as session:
             return self._get_start(session, user, challenge_id)
 
+    def path_users(self, path: str) -> set[str]:
+        """Names of the users whose started notebook is at ``path``."""
+        with self._transaction() as session:
+            rows = session.execute(_starts().where(Start.path == path)).all()
+            return {name for _, name in rows}
+
     def give_up(self, user: str, challenge_id: str) -> StartRecord:
         """Record that the user gave up the challenge; the first time is kept.
 
