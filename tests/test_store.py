@@ -24,8 +24,8 @@ from kodelab_jupyter.store import Base, Conflict, NotFound, StartRecord, Store, 
 
 POSTGRES_URL = os.environ.get("KODELAB_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
-TABLES = {"users", "challenges", "submissions", "progress", "starts"}
-HEAD = "0002"
+TABLES = {"users", "challenges", "submissions", "progress", "starts", "interview_sessions"}
+HEAD = "0003"
 
 
 def _drop_everything(url: str) -> None:
@@ -457,9 +457,9 @@ def test_downgrade_to_0001_drops_starts_and_keeps_the_rest(store: Store) -> None
     with store.engine.begin() as connection:
         command.downgrade(store.alembic_config(connection), "0001")
     assert store.current_revision() == "0001"
-    assert set(inspect(store.engine).get_table_names()) == (TABLES - {"starts"}) | {
-        "alembic_version"
-    }
+    assert set(inspect(store.engine).get_table_names()) == (
+        TABLES - {"starts", "interview_sessions"}
+    ) | {"alembic_version"}
     assert store.get_submission(submission_id).status == "pending"
     store.ensure_schema()
     assert store.current_revision() == HEAD
@@ -482,3 +482,26 @@ def test_concurrent_starts_create_exactly_one(store: Store) -> None:
     assert {record.started_at for record, _ in results} == {winner.started_at}
     assert all(record == winner for record, _ in results)
     assert store.starts("ada") == {"two-sum": winner}
+
+
+def test_interview_updates_are_compare_and_swap(store: Store) -> None:
+    record = store.create_interview("ada", "orders-warmup", "h1", [{"id": "r1"}], path="x.ipynb")
+    assert record.version == 0 and record.status == "active"
+    changed = store.update_interview(record.id, 0, current_round=1, rounds=[{"id": "r1", "s": 1}])
+    assert changed.version == 1 and changed.rounds == [{"id": "r1", "s": 1}]
+    with pytest.raises(Conflict):
+        store.update_interview(record.id, 0, current_round=2)  # stale version
+    assert store.get_interview(record.id).current_round == 1
+
+
+def test_interviews_are_scoped_to_their_user_and_shared_by_token(store: Store) -> None:
+    mine = store.create_interview("ada", "orders-warmup", "h1", [])
+    store.create_interview("bob", "orders-warmup", "h1", [])
+    with pytest.raises(NotFound):
+        store.get_interview(mine.id, user="bob")
+    assert [r.user for r in store.list_interviews("ada")] == ["ada"]
+    store.update_interview(mine.id, 0, share_token="tok123")
+    assert store.interview_by_share_token("tok123").id == mine.id
+    store.update_interview(mine.id, 1, share_token=None)
+    with pytest.raises(NotFound):
+        store.interview_by_share_token("tok123")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from .errors import Conflict, NotFound, StoreError
 from .models import Base
-from .service import ProgressRecord, StartRecord, Store, SubmissionRecord
+from .service import InterviewRecord, ProgressRecord, StartRecord, Store, SubmissionRecord
 
 __all__ = [
     "Base",
     "Conflict",
+    "InterviewRecord",
     "NotFound",
     "ProgressRecord",
     "StartRecord",

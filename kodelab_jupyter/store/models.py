@@ -158,3 +158,36 @@ class Start(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline: Mapped[datetime | None]
     gave_up_at: Mapped[datetime | None]
+
+
+ACTIVE, FINISHED = "active", "finished"
+INTERVIEW_STATUSES = (ACTIVE, FINISHED)
+
+
+class InterviewSession(Base):
+    """One mock interview: the server-side clock and the answers, round by round.
+
+    ``rounds`` holds one JSON object per round (opened/deadline/submitted times, the answer,
+    the result); ``version`` makes every update a compare-and-swap, so two requests racing
+    on one session cannot lose each other's changes.
+    """
+
+    __tablename__ = "interview_sessions"
+    __table_args__ = (
+        _one_of("status", INTERVIEW_STATUSES),
+        Index("ix_interview_sessions_user_scenario", "user_id", "scenario_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    scenario_id: Mapped[str] = mapped_column(String(255))
+    content_hash: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str | None] = mapped_column(String(1024))
+    status: Mapped[str] = mapped_column(String(16), default=ACTIVE)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    current_round: Mapped[int] = mapped_column(default=0)
+    rounds: Mapped[list[dict[str, Any]]] = mapped_column(JSONText)
+    overall_score: Mapped[float | None]
+    share_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    version: Mapped[int] = mapped_column(default=0)

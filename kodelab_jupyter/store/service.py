@@ -41,12 +41,14 @@ from traitlets.config import LoggingConfigurable
 from .errors import Conflict, NotFound, StoreError
 from .models import (
     ACCEPTED,
+    ACTIVE,
     DONE,
     KINDS,
     PENDING,
     RUNNING,
     SUBMIT,
     Challenge,
+    InterviewSession,
     Progress,
     Start,
     Submission,
@@ -130,6 +132,25 @@ class StartRecord:
     started_at: datetime
     deadline: datetime | None
     gave_up_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InterviewRecord:
+    """One mock interview session; ``rounds`` is the per-round state kept by the engine."""
+
+    id: int
+    user: str
+    scenario_id: str
+    content_hash: str
+    path: str | None
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    current_round: int
+    rounds: list[dict[str, Any]]
+    overall_score: float | None
+    share_token: str | None
+    version: int
 
 
 def _record(cls: type[_R], row: object, **extra: Any) -> _R:
@@ -408,6 +429,95 @@ class Store(LoggingConfigurable):
         start, name = row
         return _record(StartRecord, start, user=name)
 
+    # -- interview sessions ---------------------------------------------------------------
+
+    def create_interview(
+        self,
+        user: str,
+        scenario_id: str,
+        content_hash: str,
+        rounds: list[dict[str, Any]],
+        path: str | None = None,
+    ) -> InterviewRecord:
+        """Store a new active interview session and return it."""
+        with self._transaction(write=True) as session:
+            row = InterviewSession(
+                user_id=self._user_id(session, user),
+                scenario_id=scenario_id,
+                content_hash=content_hash,
+                path=path,
+                status=ACTIVE,
+                started_at=utcnow(),
+                current_round=0,
+                rounds=rounds,
+                version=0,
+            )
+            session.add(row)
+            session.flush()
+            return _record(InterviewRecord, row, user=user)
+
+    def get_interview(self, interview_id: int, user: str | None = None) -> InterviewRecord:
+        """One interview session; another user's is :class:`NotFound` when ``user`` is given."""
+        query = _interviews().where(InterviewSession.id == interview_id)
+        if user is not None:
+            query = query.where(User.name == user)
+        with self._transaction() as session:
+            row = session.execute(query).one_or_none()
+        if row is None:
+            raise NotFound(f"interview session {interview_id} not found")
+        return _record(InterviewRecord, row[0], user=row[1])
+
+    def update_interview(self, interview_id: int, version: int, **changes: Any) -> InterviewRecord:
+        """Apply ``changes`` if the session is still at ``version`` (compare-and-swap).
+
+        :class:`Conflict` when another request changed it first: reload and retry.
+        """
+        allowed = {
+            "path",
+            "status",
+            "finished_at",
+            "current_round",
+            "rounds",
+            "overall_score",
+            "share_token",
+        }
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)}")
+        with self._transaction(write=True) as session:
+            done = session.execute(
+                update(InterviewSession)
+                .where(InterviewSession.id == interview_id, InterviewSession.version == version)
+                .values(version=version + 1, **changes)
+                .returning(InterviewSession.id)
+            ).first()
+            if done is None:
+                exists = session.get(InterviewSession, interview_id)
+                if exists is None:
+                    raise NotFound(f"interview session {interview_id} not found")
+                raise Conflict(f"interview session {interview_id} changed meanwhile")
+            row = session.execute(_interviews().where(InterviewSession.id == interview_id)).one()
+            return _record(InterviewRecord, row[0], user=row[1])
+
+    def list_interviews(self, user: str, scenario_id: str | None = None) -> list[InterviewRecord]:
+        """The user's interview sessions, newest first."""
+        query = _interviews().where(User.name == user)
+        if scenario_id is not None:
+            query = query.where(InterviewSession.scenario_id == scenario_id)
+        query = query.order_by(InterviewSession.started_at.desc(), InterviewSession.id.desc())
+        with self._transaction() as session:
+            rows = session.execute(query).all()
+        return [_record(InterviewRecord, r[0], user=r[1]) for r in rows]
+
+    def interview_by_share_token(self, token: str) -> InterviewRecord:
+        """The session shared under ``token``; :class:`NotFound` if none (or revoked)."""
+        query = _interviews().where(InterviewSession.share_token == token)
+        with self._transaction() as session:
+            row = session.execute(query).one_or_none()
+        if row is None:
+            raise NotFound("no interview is shared under this link")
+        return _record(InterviewRecord, row[0], user=row[1])
+
     # -- submission life cycle: pending -> running -> done --------------------------------
 
     def create_submission(
@@ -602,6 +712,11 @@ class Store(LoggingConfigurable):
 def _submissions() -> Select[Submission, str]:
     """``SELECT submission, user name`` — the base of every submission query."""
     return select(Submission, User.name).join(User, Submission.user_id == User.id)
+
+
+def _interviews() -> Select[InterviewSession, str]:
+    """``SELECT interview session, user name`` — the base of every interview query."""
+    return select(InterviewSession, User.name).join(User, InterviewSession.user_id == User.id)
 
 
 def _starts() -> Select[Start, str]:
