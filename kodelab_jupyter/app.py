@@ -14,6 +14,9 @@ from .content.catalog import SHIPPED_CHALLENGES, Catalog
 from .grading.judge import Judge
 from .grading.service import GradingService
 from .handlers.challenges import HANDLERS
+from .handlers.interviews import INTERVIEW_HANDLERS
+from .interview.engine import InterviewEngine
+from .interview.loader import SHIPPED_INTERVIEWS, InterviewCatalog
 from .practice import PracticeService
 from .sandbox.local import LocalSandbox
 from .store import Store, SubmissionRecord
@@ -35,6 +38,9 @@ class KodeLabApp(ExtensionApp):
     ).tag(config=True)
     include_shipped_challenges = Bool(
         True, help="Also serve the challenges shipped with KodeLab. Default: True."
+    ).tag(config=True)
+    include_shipped_interviews = Bool(
+        True, help="Also serve the interview scenarios shipped with KodeLab. Default: True."
     ).tag(config=True)
     grading_concurrency = Int(
         0, help="Grading runs at once; 0 means the number of CPUs. Default: 0."
@@ -62,6 +68,12 @@ class KodeLabApp(ExtensionApp):
     store = Instance(Store, allow_none=True)
     grading = Instance(GradingService, allow_none=True)
     practice = Instance(PracticeService, allow_none=True)
+    interviews = Instance(InterviewEngine, allow_none=True)
+    interview_directories = List(
+        Unicode(),
+        help="Folders of interview scenarios (<category>/<level>/<id>.yaml). Default: [] "
+        "(only the shipped scenarios).",
+    ).tag(config=True)
 
     @default("grading_concurrency")
     def _default_concurrency(self) -> int:
@@ -104,6 +116,13 @@ class KodeLabApp(ExtensionApp):
         self.practice = PracticeService(
             self.catalog, self.store, self.grading, self.serverapp.contents_manager, parent=self
         )
+        interview_dirs = [Path(d) for d in self.interview_directories]
+        if self.include_shipped_interviews and SHIPPED_INTERVIEWS.is_dir():
+            interview_dirs.append(SHIPPED_INTERVIEWS)
+        interview_catalog = InterviewCatalog(interview_dirs)
+        for issue in interview_catalog.issues:
+            self.log.error("KodeLab interview content problem: %s", issue)
+        self.interviews = InterviewEngine(interview_catalog, self.store, self.grading, parent=self)
         self._setup_events()
         self.settings.update({"kodelab": self})
         self.log.info(
@@ -139,7 +158,8 @@ class KodeLabApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         """The REST API under <base_url>/kodelab/api/."""
-        self.handlers.extend(HANDLERS)
+        # Interview routes first: the challenge routes end with a catch-all JSON 404.
+        self.handlers.extend(INTERVIEW_HANDLERS + HANDLERS)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         if (

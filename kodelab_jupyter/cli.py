@@ -1,4 +1,4 @@
-"""The ``kodelab`` command: validate, list, build, grade, db, doctor, bench."""
+"""The ``kodelab`` command: validate, list, build, grade, db, image, doctor, bench."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .content.catalog import SHIPPED_CHALLENGES, Catalog, challenge_folders, resolve_challenge
+from .content.challenge import CHALLENGE_FILE
 from .content.errors import ContentError
 from .content.notebook import write_notebook
 from .grading.source import SubmissionError, read_answer
@@ -29,22 +30,36 @@ def _directories(args: argparse.Namespace) -> list[Path]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Print every content problem as ``file:line: message``; exit 1 if there is any."""
-    paths = [Path(p) for p in args.paths] or _directories(args)
-    folders = challenge_folders(paths)
-    missing = [p for p in paths if not Path(p).exists()]
+    """Print every content problem (challenges and interview scenarios) as ``file:line:
+    message``; exit 1 if there is any."""
+    from .interview.loader import SHIPPED_INTERVIEWS, InterviewCatalog, scenario_files
+
+    paths = [Path(p) for p in args.paths] or [*_directories(args), SHIPPED_INTERVIEWS]
+    missing = [p for p in paths if not p.exists()]
     for path in missing:
         print(f"{path}:1: no such file or directory")
+    folders = challenge_folders(paths)
     catalog = Catalog(folders)
-    for issue in catalog.issues:
+    issues = list(catalog.issues)
+    if any(c.spec.language == "sql" for c in catalog.challenges.values()):
+        from .grading.sql import check_sql_challenge  # runs each reference query in DuckDB
+
+        for challenge in catalog.challenges.values():
+            issues += check_sql_challenge(challenge)
+    scenarios = scenario_files(
+        p for p in paths if p.is_dir() or (p.is_file() and p.name != CHALLENGE_FILE)
+    )
+    interviews = InterviewCatalog(scenarios)
+    issues += interviews.issues
+    for issue in issues:
         print(issue)
-    ok = not catalog.issues and not missing
-    if not folders and not missing:
-        print(f"{', '.join(map(str, paths))}:1: no challenge folders found")
+    ok = not issues and not missing
+    if not folders and not scenarios and not missing:
+        print(f"{', '.join(map(str, paths))}:1: no challenge folders or interview scenarios found")
         ok = False
     print(
-        f"{len(catalog.challenges)} challenge(s) valid, {len(catalog.issues) + len(missing)} "
-        "problem(s)",
+        f"{len(catalog.challenges)} challenge(s) and {len(interviews.scenarios)} interview "
+        f"scenario(s) valid, {len(issues) + len(missing)} problem(s)",
         file=sys.stderr,
     )
     return 0 if ok else 1
@@ -86,7 +101,22 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Write the student notebook of a challenge."""
+    """Write a challenge's student notebook, or (for a folder of interview scenarios) the
+    lobby index ``lobby.json``."""
+    target = Path(args.challenge)
+    if target.is_dir() and not (target / CHALLENGE_FILE).is_file():
+        from .interview.loader import InterviewCatalog, lobby_index, scenario_files
+
+        interviews = InterviewCatalog(scenario_files([target]))
+        if interviews.issues:
+            raise ContentError(interviews.issues)
+        if interviews.scenarios:
+            out = Path(args.output)
+            out.mkdir(parents=True, exist_ok=True)
+            path = out / "lobby.json"
+            path.write_text(json.dumps(lobby_index(interviews), indent=2))
+            print(path)
+            return 0
     challenge = resolve_challenge(args.challenge, _directories(args))
     path = write_notebook(challenge, Path(args.output))
     print(path)
@@ -175,21 +205,57 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     """Check this machine can grade: sandbox, content, database."""
-    from .sandbox import SANDBOXES
+    from .sandbox import SANDBOXES, DockerSandbox
 
     ok = True
     for name, cls in SANDBOXES.items():
         if name == "unsafe-local":
             continue
-        problems = cls().problems()
-        print(f"sandbox {name}: {'OK' if not problems else 'UNAVAILABLE: ' + ' '.join(problems)}")
-        ok = ok and not problems
+        sandbox = cls()
+        problems = sandbox.problems()
+        optional = name == "docker"  # the local sandbox is the default; docker is opt-in
+        state = "OK" if not problems else "UNAVAILABLE: " + " ".join(problems)
+        if isinstance(sandbox, DockerSandbox) and not problems:
+            ready = sandbox.image_present()
+            state += f" (image {sandbox.image_name()} " + (
+                "ready)" if ready else "not built yet: `kodelab image build`, or on first use)"
+            )
+        print(f"sandbox {name}: {state}{' (optional)' if problems and optional else ''}")
+        ok = ok and (not problems or optional)
     catalog = Catalog(_directories(args))
     print(f"challenges: {len(catalog.challenges)} loaded, {len(catalog.issues)} problem(s)")
     for issue in catalog.issues:
         print(f"  {issue}")
     ok = ok and not catalog.issues
     return 0 if ok else 1
+
+
+def cmd_image(args: argparse.Namespace) -> int:
+    """The docker sandbox's image: ``build`` it offline (debootstrap + pip, no registry)."""
+    from .sandbox import SandboxUnavailable
+    from .sandbox.docker import DockerSandbox
+    from .sandbox.image import ImageBuildError
+
+    options: dict = {"extra_packages": args.package or []}
+    if args.cache_dir:
+        options["cache_dir"] = args.cache_dir
+    try:
+        sandbox = DockerSandbox(**options)
+        if args.print_tag:
+            print(sandbox.image_name())
+            return 0
+        report = sandbox.builder().ensure(force=args.force, also_tag=args.tag or [])
+    except ImageBuildError as exc:
+        raise SandboxUnavailable(str(exc)) from exc
+    if report.built:
+        base = "cached base" if report.base_cached else "fresh base"
+        print(f"image {report.tag} built in {report.seconds:.1f} s ({base})", file=sys.stderr)
+    else:
+        print(f"image {report.tag} is in the Docker engine (--force rebuilds)", file=sys.stderr)
+    print(report.tag)
+    for name in args.tag or []:
+        print(name)
+    return 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -224,8 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("build", help="write the student notebook")
-    p.add_argument("challenge", help="challenge folder or id")
+    p = sub.add_parser("build", help="write a student notebook (or the interview lobby index)")
+    p.add_argument("challenge", help="challenge folder or id, or a folder of interview scenarios")
     p.add_argument("-o", "--output", default=".")
     p.set_defaults(func=cmd_build)
 
@@ -233,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("challenge", help="challenge folder or id")
     p.add_argument("submission")
     p.add_argument("--json", action="store_true", help="print exactly one Verdict JSON document")
-    p.add_argument("--sandbox", default="local", help="local (default) | unsafe-local")
+    p.add_argument("--sandbox", default="local", help="local (default) | docker | unsafe-local")
     p.add_argument("--visible-only", action="store_true", help="only the visible tests")
     p.add_argument("--store", action="store_true", help="record the submission in the database")
     p.add_argument("--user", default=getpass.getuser(), help="user recorded with --store")
@@ -244,6 +310,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["upgrade", "current"])
     p.add_argument("--db-url")
     p.set_defaults(func=cmd_db)
+
+    p = sub.add_parser("image", help="the docker sandbox's image (built offline)")
+    image = p.add_subparsers(dest="action", required=True)
+    q = image.add_parser(
+        "build",
+        help="build it unless the engine has it: debootstrap + venv + pip, then docker import",
+    )
+    q.add_argument(
+        "--package",
+        action="append",
+        metavar="REQ",
+        help="extra pip requirement for the image (repeatable; changes the image tag)",
+    )
+    q.add_argument(
+        "--tag", action="append", metavar="NAME[:TAG]", help="also tag the image so (repeatable)"
+    )
+    q.add_argument("--force", action="store_true", help="rebuild even if the image exists")
+    q.add_argument("--cache-dir", help="debootstrap + pip cache (default: in the Jupyter data dir)")
+    q.add_argument("--print-tag", action="store_true", help="only print the image tag")
+    q.set_defaults(func=cmd_image)
 
     p = sub.add_parser("doctor", help="check the sandbox and content on this machine")
     p.set_defaults(func=cmd_doctor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 
 from .errors import ContentError, ContentIssue
 from .model import ChallengeSpec, TestSpec
+from .sqldata import load_dataset_tables, load_expected_csv, resolve_data_path
 from .yamlfile import line_of, load_yaml, to_plain, validation_issues
 
 CHALLENGE_FILE = "challenge.yaml"
@@ -134,6 +136,8 @@ def load_challenge(root: Path) -> Challenge:
         for key in ("starter", "solution"):
             if texts[key]:
                 issues += _check_defines(root / getattr(spec, key), texts[key], spec.entrypoint)
+    if spec.language == "sql":
+        issues += _check_datasets(root, yaml_path, spec, at)
     if issues:
         raise ContentError(issues)
     return Challenge(
@@ -145,6 +149,44 @@ def load_challenge(root: Path) -> Challenge:
         content_hash=content_hash(root),
         comparator_source=comparator,
     )
+
+
+def _check_datasets(
+    root: Path, yaml_path: Path, spec: ChallengeSpec, at: Callable[..., int]
+) -> list[ContentIssue]:
+    """Every dataset's tables load (types exist, CSV files parse, values cast) and every
+    expected_output CSV parses; running the reference query is ``check_sql_challenge``'s
+    job (grading/sql.py), since it needs the judge's DuckDB runner."""
+    issues: list[ContentIssue] = []
+    for idx, dataset in enumerate(spec.datasets or []):
+
+        def locate(*loc: Any, _idx: int = idx) -> int:
+            return at("datasets", _idx, *loc)
+
+        try:
+            load_dataset_tables(root, dataset, yaml_path, at=locate)
+        except ContentError as exc:
+            issues += exc.issues
+        rel = dataset.expected_output
+        if rel:
+            path = resolve_data_path(root, rel)
+            if path is None or not path.is_file():
+                problem = (
+                    "points outside the challenge folder" if path is None else "does not exist"
+                )
+                issues.append(
+                    ContentIssue(
+                        yaml_path,
+                        locate("expected_output"),
+                        f"dataset '{dataset.name}': expected_output '{rel}' {problem}",
+                    )
+                )
+                continue
+            try:
+                load_expected_csv(root, rel)
+            except ContentError as exc:
+                issues += exc.issues
+    return issues
 
 
 def _read_named_file(root: Path, rel: str) -> tuple[str | None, str | None]:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 TEST_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+SQL_IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class _Strict(BaseModel):
@@ -75,6 +85,107 @@ class TestSpec(_Strict):
         return self.code is not None
 
 
+class TableSpec(_Strict):
+    """One table of a SQL dataset: typed columns (order kept) and inline ``rows`` or a ``csv``."""
+
+    name: str = Field(pattern=SQL_IDENTIFIER_PATTERN, max_length=63)
+    columns: dict[str, str] = Field(min_length=1)
+    rows: list[list[Any]] | None = None
+    csv: str | None = None
+
+    @field_validator("columns")
+    @classmethod
+    def _column_names(cls, value: dict[str, str]) -> dict[str, str]:
+        seen: set[str] = set()
+        for column, type_name in value.items():
+            if not re.match(SQL_IDENTIFIER_PATTERN, column):
+                raise ValueError(
+                    f"column '{column}' is not a SQL identifier ([A-Za-z_][A-Za-z0-9_]*)"
+                )
+            if column.lower() in seen:
+                raise ValueError(f"duplicate column '{column}'")
+            seen.add(column.lower())
+            if not isinstance(type_name, str) or not type_name.strip():
+                raise ValueError(f"column '{column}' needs a DuckDB type name")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TableSpec:
+        if (self.rows is None) == (self.csv is None):
+            raise ValueError(f"table '{self.name}' needs exactly one of 'rows' or 'csv'")
+        if self.rows is not None:
+            width = len(self.columns)
+            for idx, row in enumerate(self.rows):
+                if len(row) != width:
+                    raise ValueError(
+                        f"table '{self.name}' row {idx + 1} has {len(row)} values"
+                        f" but {width} columns are declared"
+                    )
+        return self
+
+
+class DatasetSpec(_Strict):
+    """One SQL dataset = one test: tables loaded into a fresh database, optional expected CSV."""
+
+    name: str = Field(pattern=TEST_NAME_PATTERN, max_length=80)
+    visible: bool = False
+    points: float = Field(default=1, ge=0)
+    tables: list[TableSpec] = Field(min_length=1)
+    expected_output: str | None = None
+
+    @field_validator("tables")
+    @classmethod
+    def _unique_tables(cls, value: list[TableSpec]) -> list[TableSpec]:
+        seen: set[str] = set()
+        for table in value:
+            if table.name.lower() in seen:
+                raise ValueError(f"duplicate table '{table.name}'")
+            seen.add(table.name.lower())
+        return value
+
+
+class SqlCompareSpec(_Strict):
+    """``compare:`` of a SQL challenge: how result sets are matched."""
+
+    ordered: bool = False
+    float_tol: float = Field(default=1e-6, ge=0)
+    column_names: Literal["case_insensitive", "exact", "ignore"] = "case_insensitive"
+
+    # Read-only stand-ins for CompareModel's fields, so code that reads ``spec.compare``
+    # of any challenge keeps working: SQL comparison is never "exact" Python equality.
+    @property
+    def mode(self) -> str:
+        """Always ``"sql"``."""
+        return "sql"
+
+    @property
+    def file(self) -> None:
+        """SQL challenges have no custom comparator file."""
+        return None
+
+    @property
+    def rel_tol(self) -> float:
+        """``float_tol`` (relative part)."""
+        return self.float_tol
+
+    @property
+    def abs_tol(self) -> float:
+        """``float_tol`` (absolute part)."""
+        return self.float_tol
+
+
+_SQL_COMPARE_KEYS = frozenset(SqlCompareSpec.model_fields)
+
+
+def _compare_kind(value: Any) -> str:
+    """Which compare model a ``compare:`` value is meant for (by its keys)."""
+    if isinstance(value, SqlCompareSpec):
+        return "sql"
+    if isinstance(value, dict) and value and set(value) & _SQL_COMPARE_KEYS:
+        return "sql"
+    return "python"
+
+
 class ChallengeSpec(_Strict):
     """A challenge folder's ``challenge.yaml``."""
 
@@ -93,13 +204,46 @@ class ChallengeSpec(_Strict):
     hints: list[str] = Field(default_factory=list)
     allow_solution_reveal: bool = False
     tests: list[TestSpec] = Field(default_factory=list)
-    datasets: list[dict[str, Any]] | None = None
-    compare: CompareModel = Field(default_factory=CompareModel)
+    datasets: list[DatasetSpec] | None = None
+    compare: Annotated[
+        Annotated[CompareModel, Tag("python")] | Annotated[SqlCompareSpec, Tag("sql")],
+        Discriminator(_compare_kind),
+    ] = Field(default_factory=CompareModel)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sql_compare_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("language") == "sql":
+            if data.get("compare") in (None, {}):
+                data = dict(data)
+                data["compare"] = SqlCompareSpec()
+        return data
 
     @field_validator("compare", mode="before")
     @classmethod
     def _compare_shorthand(cls, value: Any) -> Any:
         return {"mode": value} if isinstance(value, str) else value
+
+    @field_validator("datasets")
+    @classmethod
+    def _datasets_shape(cls, value: list[DatasetSpec] | None) -> list[DatasetSpec] | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError("sql challenges need at least one dataset")
+        seen: set[str] = set()
+        for dataset in value:
+            if dataset.name in seen:
+                raise ValueError(f"duplicate dataset name '{dataset.name}'")
+            seen.add(dataset.name)
+        if not any(d.visible for d in value):
+            raise ValueError("at least one dataset must be visible")
+        return value
+
+    @property
+    def sql_compare(self) -> SqlCompareSpec:
+        """``compare`` of a SQL challenge (defaults when the YAML gave none)."""
+        return self.compare if isinstance(self.compare, SqlCompareSpec) else SqlCompareSpec()
 
     @model_validator(mode="after")
     def _language_fields(self) -> ChallengeSpec:
@@ -110,4 +254,17 @@ class ChallengeSpec(_Strict):
                 raise ValueError("python challenges need at least one test in 'tests'")
             if self.datasets is not None:
                 raise ValueError("'datasets' belong to sql challenges")
+            if isinstance(self.compare, SqlCompareSpec):
+                raise ValueError(
+                    "compare: 'ordered', 'float_tol' and 'column_names' belong to sql challenges"
+                )
+        else:
+            if not self.datasets:
+                raise ValueError("sql challenges need 'datasets' (at least one, one visible)")
+            if self.tests:
+                raise ValueError("sql challenges take 'datasets', not 'tests'")
+            if self.entrypoint:
+                raise ValueError("sql challenges take no 'entrypoint'")
+            if not isinstance(self.compare, SqlCompareSpec):
+                raise ValueError("compare: sql challenges take {ordered, float_tol, column_names}")
         return self

@@ -1,5 +1,9 @@
 """Kernel-side harness: calls the student's function and hands back its return value as data.
 
+It also runs SQL answers (:func:`run_sql`): one student query against one dataset in a
+fresh in-memory DuckDB (duckdb imported lazily); the grader runs the reference query
+through the very same function on its own side, so both results are encoded alike.
+
 This source is sent into the sandboxed kernel as the first cell of every grading run, so it
 uses the standard library only (numpy and pandas are optional and imported lazily). Nothing
 here decides pass or fail: the student can replace or patch this object and gains nothing,
@@ -65,11 +69,174 @@ def _from_wire_arg(value: Any) -> Any:
     return value
 
 
+# ----------------------------------------------------------------------------------- SQL
+
+SQL_TZ_TYPES = ("TIMESTAMP WITH TIME ZONE", "TIME WITH TIME ZONE")
+
+
+def sql_connect(max_memory: str) -> Any:
+    """A fresh in-memory DuckDB: no files, no network, no extensions, one thread."""
+    import duckdb
+
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "enable_external_access": False,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "allow_community_extensions": False,
+            "allow_unsigned_extensions": False,
+            "allow_persistent_secrets": False,
+            "threads": 1,
+            "max_memory": max_memory,
+            "temp_directory": "",
+        },
+    )
+    con.execute("SET enable_progress_bar = false")  # a connection setting, not a global one
+    return con
+
+
+def sql_value(value: Any) -> Any:
+    """A DuckDB result value as plain data; typed values become ``(tag, text)`` tuples."""
+    import datetime
+    import decimal
+    import uuid
+
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return ("decimal", str(value))
+    if isinstance(value, datetime.datetime):
+        return ("timestamp", value.isoformat())
+    if isinstance(value, datetime.date):
+        return ("date", value.isoformat())
+    if isinstance(value, datetime.time):
+        return ("time", value.isoformat())
+    if isinstance(value, datetime.timedelta):
+        return ("interval", [value.days, value.seconds, value.microseconds])
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return ("blob", bytes(value).hex())
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [sql_value(v) for v in value]
+    if isinstance(value, dict):
+        if all(type(k) is str for k in value):
+            return {k: sql_value(v) for k, v in value.items()}
+        return ("map", [[sql_value(k), sql_value(v)] for k, v in value.items()])
+    return ("text", str(value))
+
+
+def _sql_size(row: list[Any]) -> int:
+    import json
+
+    return len(json.dumps(row, default=str, separators=(",", ":"))) + 1
+
+
+def _sql_error(exc: BaseException, stage: str) -> dict[str, Any]:
+    return {"error": type(exc).__name__, "message": str(exc)[:2000], "stage": stage}
+
+
+def run_sql(request: dict[str, Any], interrupt_after: float | None = None) -> dict[str, Any]:
+    """Load the request's tables into a fresh database, lock it, run its one query.
+
+    Returns ``{columns, types, rows}``, or ``{columns, types, limit}`` when the result passes
+    ``row_cap`` rows or ``byte_cap`` bytes, or ``{error, message, stage}`` for a DuckDB
+    error. ``interrupt_after`` (seconds) interrupts the query (the grader's own runs; in the
+    sandbox the wall clock is kept from outside).
+    """
+    import duckdb
+
+    con = sql_connect(str(request.get("max_memory", "128MB")))
+    timer = None
+    try:
+        try:
+            for table in request["tables"]:
+                name = '"' + str(table["name"]).replace('"', '""') + '"'
+                cols = ", ".join(
+                    '"' + str(c).replace('"', '""') + '" ' + str(t) for c, t in table["columns"]
+                )
+                con.execute(f"CREATE TABLE {name} ({cols})")
+                if table["rows"]:
+                    marks = ", ".join("?" for _ in table["columns"])
+                    con.executemany(f"INSERT INTO {name} VALUES ({marks})", table["rows"])
+            con.execute("SET lock_configuration = true")
+        except duckdb.Error as exc:
+            return _sql_error(exc, "load")
+        query = str(request["query"])
+        try:
+            statements = duckdb.extract_statements(query)
+        except duckdb.Error as exc:
+            return _sql_error(exc, "query")
+        if len(statements) != 1 or str(statements[0].type).rsplit(".", 1)[-1] != "SELECT":
+            return {
+                "error": "PermissionException",
+                "message": "only one read-only SELECT statement may run",
+                "stage": "query",
+            }
+        if interrupt_after is not None:
+            import threading
+
+            timer = threading.Timer(interrupt_after, con.interrupt)
+            timer.daemon = True
+            timer.start()
+        try:
+            cursor = con.execute(query)
+            description = cursor.description or []
+            columns = [str(d[0]) for d in description]
+            types = [str(d[1]) for d in description]
+            tz = [t in SQL_TZ_TYPES for t in types]
+            if any(tz):  # fetching them needs pytz: fetch their text form instead
+                exprs = ", ".join(
+                    f"CAST(#{i + 1} AS VARCHAR)" if z else f"#{i + 1}" for i, z in enumerate(tz)
+                )
+                cursor = con.execute(f"SELECT {exprs} FROM (\n{query}\n) AS __kodelab_q")
+            row_cap = int(request.get("row_cap", 10000))
+            byte_cap = int(request.get("byte_cap", 1 << 20))
+            rows: list[list[Any]] = []
+            size = 0
+            while len(rows) <= row_cap:
+                batch = cursor.fetchmany(min(1000, row_cap + 1 - len(rows)))
+                if not batch:
+                    break
+                for raw in batch:
+                    row = [
+                        ("timestamptz" if t == SQL_TZ_TYPES[0] else "timetz", v)
+                        if z and v is not None
+                        else sql_value(v)
+                        for v, t, z in zip(raw, types, tz, strict=False)
+                    ]
+                    size += _sql_size(row)
+                    if size > byte_cap:
+                        return {"columns": columns, "types": types, "limit": "bytes"}
+                    rows.append(row)
+            if len(rows) > row_cap:
+                return {"columns": columns, "types": types, "limit": "rows"}
+        except duckdb.Error as exc:
+            return _sql_error(exc, "query")
+        return {"columns": columns, "types": types, "rows": rows}
+    finally:
+        if timer is not None:
+            timer.cancel()
+        con.close()
+
+
 class Harness:
     """Calls the entry point for one test and publishes the outcome as a display message."""
 
     def __init__(self, wire: Any) -> None:
         self._wire = wire
+
+    def sql_ready(self) -> str:
+        """Import and initialise duckdb before the clock starts; its version."""
+        import duckdb
+
+        sql_connect("32MB").close()
+        return str(duckdb.__version__)
+
+    def sql(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Run one SQL dataset (called through :meth:`call`; the query is data, not code)."""
+        return run_sql(request)
 
     def call(self, index: int, request: str) -> None:
         """Run one call described by the JSON ``request`` and publish what happened."""

@@ -21,6 +21,7 @@ from .compare import CompareSpec, matches
 from .pool import KernelPool
 from .session import CallResult, KernelSession, RunStopped
 from .source import answer_syntax_error
+from .sql import grade_sql
 from .verdict import TestResult, Verdict
 
 _MESSAGE_LIMIT = 600
@@ -98,6 +99,8 @@ class Judge(LoggingConfigurable):
 
     async def grade(self, challenge: Challenge, answer: str, visible_only: bool = False) -> Verdict:
         """Grade ``answer`` (the answer cells' source) and return the Verdict."""
+        if challenge.spec.language == "sql":
+            return await grade_sql(self, challenge, answer, visible_only)
         started = time.monotonic()
         tests = [t for t in challenge.spec.tests if t.visible or not visible_only]
         results = [TestResult(t.name, t.visible, float(t.points)) for t in tests]

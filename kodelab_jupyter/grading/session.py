@@ -55,10 +55,6 @@ class CallResult:
     detail: str = ""
 
 
-class _OutputLimit(Exception):
-    pass
-
-
 class _MeteredClient(NotebookClient):  # type: ignore[misc]
     """nbclient that meters every iopub byte, keeps no output, and collects result messages."""
 
@@ -75,7 +71,10 @@ class _MeteredClient(NotebookClient):  # type: ignore[misc]
         if msg_type in ("stream", "display_data", "execute_result", "error", "update_display_data"):
             size = len(json.dumps(content, default=str))
             if self.kernel.meter.add(size):
-                raise _OutputLimit()
+                # Raising here would only surface with the execute reply, which a flooding
+                # kernel never sends: kill it instead; its death is read as the output limit.
+                self.kernel.kill_now()
+                return None
             if msg_type == "error":
                 self.errors.append(str(content.get("ename", "Error"))[:80])
             elif msg_type == "display_data":
@@ -150,9 +149,11 @@ class KernelSession:
         try:
             await self._client.async_execute_cell(cell, 0, store_history=False)
         except CellTimeoutError:
-            self.stopped = RunStopped("time_limit_exceeded", "time limit exceeded")
-        except _OutputLimit:
-            self.stopped = RunStopped("output_limit_exceeded", "output limit exceeded")
+            self.stopped = (
+                self._death()
+                if self.kernel.meter.exceeded
+                else RunStopped("time_limit_exceeded", "time limit exceeded")
+            )
         except DeadKernelError:
             self.stopped = self._death()
         if self.kernel.meter.exceeded and self.stopped is None:
@@ -165,6 +166,8 @@ class KernelSession:
         """Why the kernel died, read from outside: the exit signal and our own meters."""
         if self.kernel.meter.exceeded:
             return RunStopped("output_limit_exceeded", "output limit exceeded")
+        if self.kernel.death_reason() == "oom":
+            return RunStopped("memory_limit_exceeded", "memory limit exceeded")
         sig = self.kernel.exit_signal()
         if sig == signal.SIGXFSZ:
             return RunStopped("output_limit_exceeded", "file size limit exceeded")

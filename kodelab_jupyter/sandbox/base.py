@@ -51,6 +51,17 @@ class SandboxKernel:
         provisioner: Any = self.km.provisioner
         return provisioner.exit_signal() if provisioner is not None else None
 
+    def death_reason(self) -> str | None:
+        """Why the kernel ended, when its sandbox can tell (``"oom"``, ``"signal:N"``)."""
+        reason = getattr(self.km.provisioner, "death_reason", None)
+        return reason() if callable(reason) else None
+
+    def kill_now(self) -> None:
+        """Kill the kernel from outside at once (synchronous; safe from any callback)."""
+        kill = getattr(self.km.provisioner, "kill_now", None)
+        if kill is not None:
+            kill()
+
     async def destroy(self) -> None:
         """Kill the kernel and everything it started; remove its files. Never raises."""
         try:

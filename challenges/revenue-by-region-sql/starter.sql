@@ -1,0 +1,3 @@
+-- One row per region: region, orders, revenue.
+SELECT region
+FROM orders

@@ -1,0 +1,3 @@
+-- One row per department: department, second_highest.
+SELECT department
+FROM employees
