@@ -7,6 +7,7 @@ import builtins
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from traitlets import Float, Instance, Int, Type
@@ -19,7 +20,7 @@ from ..sandbox.limits import Limits
 from ..sandbox.local import LocalSandbox
 from .compare import CompareSpec, matches
 from .pool import KernelPool
-from .session import CallResult, KernelSession, RunStopped
+from .session import CallResult, KernelSession, RunStopped, start_session
 from .source import answer_syntax_error
 from .sql import grade_sql
 from .verdict import TestResult, Verdict
@@ -137,24 +138,19 @@ class Judge(LoggingConfigurable):
     def _pool_hidden(self) -> list[str]:
         return [os.path.realpath(p) for p in getattr(self.sandbox, "hidden_paths", [])]
 
-    async def _session(self, challenge: Challenge) -> KernelSession:
-        """A booted kernel: from the warm pool when its kernels cannot see this challenge's
-        folder, otherwise a fresh one that masks it."""
-        limits = self.limits_for(challenge)
-        root = str(challenge.root.resolve())
+    async def session_for(self, root: Path, limits: Limits) -> KernelSession:
+        """A booted kernel that cannot see ``root``: from the warm pool when its kernels
+        mask that folder, otherwise a fresh one that masks it."""
+        real = str(root.resolve())
         covered = any(
-            root == h or root.startswith(h.rstrip("/") + "/") for h in self._pool_hidden()
+            real == h or real.startswith(h.rstrip("/") + "/") for h in self._pool_hidden()
         )
         if self.pool is not None and self.pool_size > 0 and covered:
             return await self.pool.acquire(limits)
-        kernel = await self.sandbox.start_kernel(limits, hidden=[root])
-        session = KernelSession(kernel)
-        try:
-            await session.boot()
-        except BaseException:
-            await kernel.destroy()
-            raise
-        return session
+        return await start_session(self.sandbox, limits, [real])
+
+    async def _session(self, challenge: Challenge) -> KernelSession:
+        return await self.session_for(challenge.root, self.limits_for(challenge))
 
     async def close(self) -> None:
         """Stop the warm pool, destroying its kernels."""

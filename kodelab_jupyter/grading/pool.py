@@ -18,7 +18,7 @@ from traitlets.config import LoggingConfigurable
 
 from ..sandbox.base import Sandbox
 from ..sandbox.limits import Limits
-from .session import KernelSession
+from .session import KernelSession, start_session
 
 
 class KernelPool(LoggingConfigurable):
@@ -41,14 +41,7 @@ class KernelPool(LoggingConfigurable):
         self._cleanups: set[asyncio.Future[None]] = set()
 
     async def _start(self, limits: Limits) -> KernelSession:
-        kernel = await self.sandbox.start_kernel(limits, hidden=self.hidden)
-        session = KernelSession(kernel)
-        try:
-            await session.boot()
-        except BaseException:
-            await kernel.destroy()
-            raise
-        return session
+        return await start_session(self.sandbox, limits, self.hidden)
 
     def _fill(self, limits: Limits) -> collections.deque[asyncio.Task[KernelSession]]:
         queue = self._warm.setdefault(limits, collections.deque())

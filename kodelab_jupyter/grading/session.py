@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import signal
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from ..sandbox.base import SandboxKernel
+from ..sandbox.base import Sandbox, SandboxKernel
+from ..sandbox.limits import Limits
 from . import wire
 from .harness import RESULT_MIME
 
@@ -175,3 +177,17 @@ class KernelSession:
             return RunStopped("time_limit_exceeded", "time limit exceeded")
         what = f" (signal {signal.Signals(sig).name})" if sig else ""
         return RunStopped("runtime_error", f"the kernel died{what}")
+
+
+async def start_session(
+    sandbox: Sandbox, limits: Limits, hidden: Sequence[str] = ()
+) -> KernelSession:
+    """A fresh sandboxed kernel with the harness booted (destroyed again if booting fails)."""
+    kernel = await sandbox.start_kernel(limits, hidden=hidden)
+    session = KernelSession(kernel)
+    try:
+        await session.boot()
+    except BaseException:
+        await kernel.destroy()
+        raise
+    return session

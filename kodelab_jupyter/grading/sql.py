@@ -27,7 +27,6 @@ import functools
 import hashlib
 import json
 import math
-import os
 import re
 import threading
 import time
@@ -834,23 +833,6 @@ def sql_limits(limits: Limits, datasets: int, byte_cap: int) -> Limits:
     return limits.override(output_bytes=max(limits.output_bytes, need))
 
 
-async def _session(judge: Judge, root: Path, limits: Limits) -> KernelSession:
-    """A booted kernel that cannot see ``root``: pooled when the pool's kernels mask it."""
-    real = str(root.resolve())
-    hidden = [os.path.realpath(p) for p in getattr(judge.sandbox, "hidden_paths", [])]
-    covered = any(real == h or real.startswith(h.rstrip("/") + "/") for h in hidden)
-    if judge.pool is not None and judge.pool_size > 0 and covered:
-        return await judge.pool.acquire(limits)
-    kernel = await judge.sandbox.start_kernel(limits, hidden=[real])
-    session = KernelSession(kernel)
-    try:
-        await session.boot()
-    except BaseException:
-        await kernel.destroy()
-        raise
-    return session
-
-
 async def grade_sql(
     judge: Judge,
     challenge: Challenge,
@@ -898,7 +880,7 @@ async def grade_sql_task(
     session: KernelSession | None = None
     try:
         prepared = await asyncio.to_thread(prepared_datasets, task, max_memory, row_cap, byte_cap)
-        session = await _session(judge, task.root, limits)
+        session = await judge.session_for(task.root, limits)
         verdict = await _run(
             session, task, query, datasets, results, prepared, max_memory, row_cap, byte_cap
         )
