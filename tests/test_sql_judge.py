@@ -867,7 +867,7 @@ def test_expected_values_never_enter_the_kernel(
     prepared = prepared_datasets(challenge, "128MB")
     # the request built for a dataset holds its own tables and the query, nothing else
     request = build_kernel_request("SELECT 1", prepared["secret"].tables, "128MB")
-    assert set(request) == {"query", "tables", "max_memory", "row_cap", "byte_cap"}
+    assert set(request) == {"query", "tables", "config", "row_cap", "byte_cap"}
     assert [t["name"] for t in request["tables"]] == ["orders"]
     assert "8888.75" not in json.dumps(request)  # APAC's expected revenue (7777.25+1111.50)
     sent: list[Any] = []
@@ -884,7 +884,7 @@ def test_expected_values_never_enter_the_kernel(
     for function, args, _ in sent:
         assert function == sqljudge.KERNEL_FUNCTION
         (req,) = args
-        assert set(req) == {"query", "tables", "max_memory", "row_cap", "byte_cap"}
+        assert set(req) == {"query", "tables", "config", "row_cap", "byte_cap"}
         text = json.dumps(req)
         for expected_value in ("8888.75", "15.00", "15.0", 'revenue": '):
             assert expected_value not in text

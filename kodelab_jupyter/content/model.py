@@ -124,6 +124,16 @@ class TableSpec(_Strict):
         return self
 
 
+def unique_tables(tables: list[TableSpec]) -> list[TableSpec]:
+    """``tables`` unchanged, or ValueError naming a table declared twice (case-insensitive)."""
+    seen: set[str] = set()
+    for table in tables:
+        if table.name.lower() in seen:
+            raise ValueError(f"duplicate table '{table.name}'")
+        seen.add(table.name.lower())
+    return tables
+
+
 class DatasetSpec(_Strict):
     """One SQL dataset = one test: tables loaded into a fresh database, optional expected CSV."""
 
@@ -136,12 +146,7 @@ class DatasetSpec(_Strict):
     @field_validator("tables")
     @classmethod
     def _unique_tables(cls, value: list[TableSpec]) -> list[TableSpec]:
-        seen: set[str] = set()
-        for table in value:
-            if table.name.lower() in seen:
-                raise ValueError(f"duplicate table '{table.name}'")
-            seen.add(table.name.lower())
-        return value
+        return unique_tables(value)
 
 
 class SqlCompareSpec(_Strict):

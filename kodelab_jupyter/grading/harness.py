@@ -74,24 +74,12 @@ def _from_wire_arg(value: Any) -> Any:
 SQL_TZ_TYPES = ("TIMESTAMP WITH TIME ZONE", "TIME WITH TIME ZONE")
 
 
-def sql_connect(max_memory: str) -> Any:
-    """A fresh in-memory DuckDB: no files, no network, no extensions, one thread."""
+def sql_connect(config: dict[str, Any]) -> Any:
+    """A fresh in-memory DuckDB with the grader's settings (sent as data in each request:
+    no files, no network, no extensions, one thread)."""
     import duckdb
 
-    con = duckdb.connect(
-        ":memory:",
-        config={
-            "enable_external_access": False,
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-            "allow_community_extensions": False,
-            "allow_unsigned_extensions": False,
-            "allow_persistent_secrets": False,
-            "threads": 1,
-            "max_memory": max_memory,
-            "temp_directory": "",
-        },
-    )
+    con = duckdb.connect(":memory:", config=dict(config))
     con.execute("SET enable_progress_bar = false")  # a connection setting, not a global one
     return con
 
@@ -147,7 +135,7 @@ def run_sql(request: dict[str, Any], interrupt_after: float | None = None) -> di
     """
     import duckdb
 
-    con = sql_connect(str(request.get("max_memory", "128MB")))
+    con = sql_connect(request["config"])
     timer = None
     try:
         try:
@@ -227,11 +215,11 @@ class Harness:
     def __init__(self, wire: Any) -> None:
         self._wire = wire
 
-    def sql_ready(self) -> str:
+    def sql_ready(self, config: dict[str, Any]) -> str:
         """Import and initialise duckdb before the clock starts; its version."""
         import duckdb
 
-        sql_connect("32MB").close()
+        sql_connect(config).close()
         return str(duckdb.__version__)
 
     def sql(self, request: dict[str, Any]) -> dict[str, Any]:

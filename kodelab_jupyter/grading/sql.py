@@ -44,6 +44,7 @@ from ..content.sqldata import (
     cast_expected,
     load_dataset_tables,
     load_expected_csv,
+    trusted_config,
     trusted_connect,
 )
 from ..content.yamlfile import line_of, load_yaml
@@ -64,7 +65,9 @@ ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
 DENIED_FUNCTIONS = frozenset({"getenv"})
 ALLOWED_CATALOGS = frozenset({"", "memory", "system", "temp"})
 KERNEL_FUNCTION = "__kodelab_sql__"
-_SETUP_CELL = f"{KERNEL_FUNCTION} = __kodelab__.sql\n__kodelab__.sql_ready()"
+_SETUP_CELL = (
+    f"{KERNEL_FUNCTION} = __kodelab__.sql\n__kodelab__.sql_ready({trusted_config('32MB')!r})"
+)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _MESSAGE_LIMIT = 600
 _SHOWN_ROWS = 5
@@ -550,7 +553,7 @@ def build_kernel_request(
     return {
         "query": query,
         "tables": [t.to_request() for t in tables],
-        "max_memory": max_memory,
+        "config": trusted_config(max_memory),
         "row_cap": row_cap,
         "byte_cap": byte_cap,
     }

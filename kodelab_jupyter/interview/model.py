@@ -33,6 +33,7 @@ from ..content.model import (
     SqlCompareSpec,
     TableSpec,
     TestSpec,
+    unique_tables,
 )
 
 CATEGORIES = ("coding", "system_design")
@@ -128,12 +129,7 @@ class _SqlRoundBase(_RoundBase):
     @field_validator("tables")
     @classmethod
     def _unique_tables(cls, value: list[TableSpec]) -> list[TableSpec]:
-        seen: set[str] = set()
-        for table in value:
-            if table.name.lower() in seen:
-                raise ValueError(f"duplicate table '{table.name}'")
-            seen.add(table.name.lower())
-        return value
+        return unique_tables(value)
 
     @field_validator("hidden_tables")
     @classmethod
