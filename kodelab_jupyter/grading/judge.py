@@ -142,7 +142,7 @@ class Judge(LoggingConfigurable):
         """A booted kernel that cannot see ``root``: from the warm pool when its kernels
         mask that folder, otherwise a fresh one that masks it."""
         real = str(root.resolve())
-        covered = any(
+        covered = self.sandbox.isolates_host_files or any(
             real == h or real.startswith(h.rstrip("/") + "/") for h in self._pool_hidden()
         )
         if self.pool is not None and self.pool_size > 0 and covered:

@@ -84,6 +84,8 @@ class Sandbox(LoggingConfigurable):
     """Base class of sandboxes; subclasses start kernels under their isolation."""
 
     name = "base"
+    # True when kernels see no host files at all (a container), so nothing needs masking.
+    isolates_host_files = False
 
     def problems(self) -> list[str]:
         """Reasons this sandbox cannot run here (empty when it can)."""

@@ -335,6 +335,7 @@ class DockerSandbox(Sandbox):
     """Kernel in a hardened, single-use container of the offline-built image."""
 
     name = "docker"
+    isolates_host_files = True  # the container sees only its image and the socket dir
 
     docker_url = Unicode(
         "",

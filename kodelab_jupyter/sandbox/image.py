@@ -269,6 +269,7 @@ class ImageBuilder:
         progress = _Progress(self.quiet)
         report = BuildReport(self.tag, self.packages)
         log = self.cache_dir / "build.log"
+        log.write_text("")  # the log of the latest build only
         progress.note(f"Building sandbox image [bold]{self.tag}[/] (log: {log})")
         base = self._base_dir()
         rootfs = base / "rootfs"
@@ -282,7 +283,14 @@ class ImageBuilder:
             with progress.step(title, report.steps, "debootstrap") as update:
                 _run(
                     [
-                        "debootstrap",
+                        # A private mount namespace: the /proc and /sys debootstrap mounts
+                        # in the target vanish with it, even if it is interrupted.
+                        shutil.which("unshare") or "/usr/bin/unshare",
+                        "--mount",
+                        "--propagation",
+                        "private",
+                        "--",
+                        shutil.which("debootstrap") or "debootstrap",
                         "--variant=minbase",
                         f"--include={','.join(DEBIAN_PACKAGES)}",
                         SUITE,
