@@ -2,54 +2,35 @@
 
 from __future__ import annotations
 
-import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Instance, Int, List, Unicode, default
+from traitlets import Instance, Unicode, default
 
 from . import __version__
-from .content.catalog import SHIPPED_CHALLENGES, Catalog
-from .grading.judge import Judge
-from .grading.service import GradingService
 from .handlers.challenges import HANDLERS
+from .handlers.instructor import INSTRUCTOR_HANDLERS
 from .handlers.interviews import INTERVIEW_HANDLERS
-from .interview.engine import InterviewEngine
-from .interview.loader import SHIPPED_INTERVIEWS, InterviewCatalog
-from .practice import PracticeService
-from .sandbox.local import LocalSandbox
-from .store import Store, SubmissionRecord
+from .services import ServicesHost
+from .store import SubmissionRecord
 
 VERDICT_SCHEMA = Path(__file__).parent / "events" / "verdict.yaml"
 VERDICT_EVENT = "https://events.kodelab.dev/kodelab_jupyter/verdict"
+HUB_SERVICE_URL_ENV = "KODELAB_HUB_SERVICE_URL"
 
 
-class KodeLabApp(ExtensionApp):
-    """KodeLab inside jupyter-server: catalog, judge, store and grading service."""
+class KodeLabApp(ExtensionApp, ServicesHost):
+    """KodeLab inside jupyter-server: catalog, judge, store and grading service.
+
+    Content and grading options (``challenge_directories``, ``grading_concurrency``...) and
+    the services are :class:`~kodelab_jupyter.services.ServicesHost`'s, as in the hub service.
+    """
 
     name = "kodelab_jupyter"
     version = __version__
     description = "Coding challenges graded against hidden tests in a sandboxed kernel."
-
-    challenge_directories = List(
-        Unicode(),
-        help="Folders holding challenge folders. Default: [] (only the shipped library).",
-    ).tag(config=True)
-    include_shipped_challenges = Bool(
-        True, help="Also serve the challenges shipped with KodeLab. Default: True."
-    ).tag(config=True)
-    include_shipped_interviews = Bool(
-        True, help="Also serve the interview scenarios shipped with KodeLab. Default: True."
-    ).tag(config=True)
-    grading_concurrency = Int(
-        0, help="Grading runs at once; 0 means the number of CPUs. Default: 0."
-    ).tag(config=True)
-    regrade_unfinished_on_start = Bool(
-        True,
-        help="Grade submissions a crash left pending or running when the server starts. "
-        "Default: True.",
-    ).tag(config=True)
 
     local_user = Unicode(
         help="Name recorded for the person using a single-user server with jupyter-server's "
@@ -57,74 +38,46 @@ class KodeLabApp(ExtensionApp):
         "Default: the operating-system user name."
     ).tag(config=True)
 
+    hub_service_url = Unicode(
+        help="JupyterHub mode: URL of the KodeLab hub service, e.g. "
+        "'http://127.0.0.1:10101/services/kodelab/'. When set, this server loads no content, "
+        "grader or database: its /kodelab/api routes forward to the service (authenticated "
+        "with this server's $JUPYTERHUB_API_TOKEN) and it only reads and writes the student's "
+        f"notebooks. Default: ${HUB_SERVICE_URL_ENV}, else '' (everything runs here)."
+    ).tag(config=True)
+
+    @default("hub_service_url")
+    def _default_hub_service_url(self) -> str:
+        return os.environ.get(HUB_SERVICE_URL_ENV, "")
+
     @default("local_user")
     def _default_local_user(self) -> str:
         import getpass
 
         return getpass.getuser()
 
-    catalog = Instance(Catalog, allow_none=True)
-    judge = Instance(Judge, allow_none=True)
-    store = Instance(Store, allow_none=True)
-    grading = Instance(GradingService, allow_none=True)
-    practice = Instance(PracticeService, allow_none=True)
-    interviews = Instance(InterviewEngine, allow_none=True)
-    interview_directories = List(
-        Unicode(),
-        help="Folders of interview scenarios (<category>/<level>/<id>.yaml). Default: [] "
-        "(only the shipped scenarios).",
-    ).tag(config=True)
-
-    @default("grading_concurrency")
-    def _default_concurrency(self) -> int:
-        import os
-
-        return os.cpu_count() or 2
-
-    def directories(self) -> list[Path]:
-        """Every challenge directory served."""
-        dirs = [Path(d) for d in self.challenge_directories]
-        if self.include_shipped_challenges and SHIPPED_CHALLENGES.is_dir():
-            dirs.append(SHIPPED_CHALLENGES)
-        return dirs
+    hub_proxy = Instance("kodelab_jupyter.hub.proxy.HubProxy", allow_none=True)
 
     def initialize_settings(self) -> None:
-        """Build the services; say loudly when the sandbox cannot run here."""
-        self.catalog = Catalog(self.directories())
-        for issue in self.catalog.issues:
-            self.log.error("KodeLab content problem: %s", issue)
-        self.judge = Judge(parent=self)
-        if isinstance(self.judge.sandbox, LocalSandbox):
-            # Challenge folders (hidden tests) must not be readable through the environment.
-            sandbox = self.judge.sandbox
-            sandbox.hidden_paths = [*sandbox.hidden_paths, *map(str, self.directories())]
-        problems = self.judge.sandbox.problems()
-        if problems:
-            self.log.error(
-                "KodeLab: the %s sandbox cannot run here, so grading will fail: %s",
-                self.judge.sandbox.name,
-                " ".join(problems),
-            )
-        if self.judge.sandbox.name == "unsafe-local":
-            self.log.warning("KodeLab: UNSAFE sandbox configured: answers run WITHOUT isolation")
-        self.store = Store(parent=self)
-        self.store.ensure_schema()
-        self.grading = GradingService(
-            self.judge, self.store, self.catalog, concurrency=self.grading_concurrency, parent=self
-        )
+        """Build the services (or, in JupyterHub mode, the proxy to the hub service)."""
         assert self.serverapp is not None
-        self.practice = PracticeService(
-            self.catalog, self.store, self.grading, self.serverapp.contents_manager, parent=self
-        )
-        interview_dirs = [Path(d) for d in self.interview_directories]
-        if self.include_shipped_interviews and SHIPPED_INTERVIEWS.is_dir():
-            interview_dirs.append(SHIPPED_INTERVIEWS)
-        interview_catalog = InterviewCatalog(interview_dirs)
-        for issue in interview_catalog.issues:
-            self.log.error("KodeLab interview content problem: %s", issue)
-        self.interviews = InterviewEngine(interview_catalog, self.store, self.grading, parent=self)
-        self._setup_events()
         self.settings.update({"kodelab": self})
+        if self.hub_service_url:
+            from .hub.proxy import HubProxy
+
+            self.hub_proxy = HubProxy(
+                self.hub_service_url, self.serverapp.contents_manager, parent=self
+            )
+            self._setup_events()
+            self.log.info(
+                "KodeLab %s in JupyterHub mode: grading and data at %s",
+                __version__,
+                self.hub_service_url,
+            )
+            return
+        self.setup_services(self.serverapp.contents_manager)
+        assert self.catalog is not None and self.judge is not None and self.store is not None
+        self._setup_events()
         self.log.info(
             "KodeLab %s: %d challenge(s), sandbox %s, database %s",
             __version__,
@@ -136,46 +89,51 @@ class KodeLabApp(ExtensionApp):
     def _setup_events(self) -> None:
         """Push verdicts on the server's event bus, so clients need not poll."""
         events = getattr(self.serverapp, "event_logger", None)
-        if events is None or self.practice is None:
+        if events is None:
             return
         events.register_event_schema(VERDICT_SCHEMA)
 
-        def emit(record: SubmissionRecord) -> None:
-            verdict = record.to_verdict() or {}
+        def emit(view: dict[str, Any]) -> None:
+            verdict = view.get("verdict") or {}
             events.emit(
                 schema_id=VERDICT_EVENT,
                 data={
-                    "submission_id": record.id,
-                    "challenge_id": record.challenge_id,
-                    "status": record.status,
+                    "submission_id": view["id"],
+                    "challenge_id": view["challenge_id"],
+                    "status": view["status"],
                     "verdict": verdict.get("verdict", ""),
                     "score": verdict.get("score", 0),
                     "max_score": verdict.get("max_score", 0),
                 },
             )
 
-        self.practice.listeners.append(emit)
+        def emit_record(record: SubmissionRecord) -> None:
+            view = {"id": record.id, "challenge_id": record.challenge_id}
+            emit(dict(view, status=record.status, verdict=record.to_verdict()))
+
+        if self.practice is not None:
+            self.practice.listeners.append(emit_record)
+        if self.hub_proxy is not None:
+            self.hub_proxy.listeners.append(emit)
 
     def initialize_handlers(self) -> None:
         """The REST API under <base_url>/kodelab/api/."""
+        if self.hub_service_url:
+            from .hub.proxy import PROXY_HANDLERS
+
+            self.handlers.extend(PROXY_HANDLERS)
+            return
         # Interview routes first: the challenge routes end with a catch-all JSON 404.
+        self.handlers.extend(INSTRUCTOR_HANDLERS)
         self.handlers.extend(INTERVIEW_HANDLERS + HANDLERS)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
-        if (
-            self.judge is not None
-            and self.judge.pool_size > 0
-            and not self.judge.sandbox.problems()
-        ):
-            self.judge.start_pool()
-        if self.regrade_unfinished_on_start and self.grading is not None:
-            self._requeue = asyncio.ensure_future(self.grading.requeue_unfinished())
+        if self.services is not None:
+            self.services.start(pool=True, requeue=self.regrade_unfinished_on_start)
 
     async def stop_extension(self) -> None:
         """Let grading runs in flight finish, then close the database."""
-        if self.practice is not None:
-            await self.practice.close()
-        if self.judge is not None:
-            await self.judge.close()
-        if self.store is not None:
-            self.store.close()
+        if self.services is not None:
+            await self.services.close()
+        if self.hub_proxy is not None:
+            await self.hub_proxy.close()

@@ -1,23 +1,32 @@
-"""The ``kodelab`` command: validate, list, build, grade, db, image, doctor, bench."""
+"""The ``kodelab`` command: validate, list, build, grade, db, image, doctor, distribute, enroll,
+export, regrade, bench."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import getpass
 import json
 import logging
 import os
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .content.catalog import SHIPPED_CHALLENGES, Catalog, challenge_folders, resolve_challenge
 from .content.challenge import CHALLENGE_FILE
 from .content.errors import ContentError
 from .content.notebook import write_notebook
 from .grading.source import SubmissionError, read_answer
+
+if TYPE_CHECKING:
+    from .grading.service import GradingService
+    from .hub.instructor import InstructorService, RegradeReport
+    from .store import Store
 
 log = logging.getLogger("kodelab")
 
@@ -199,7 +208,8 @@ def cmd_db(args: argparse.Namespace) -> int:
     store = Store(**({"db_url": args.db_url} if args.db_url else {}))
     if args.action == "upgrade":
         store.upgrade()
-    print(f"{store.db_url}: revision {store.current_revision()}")
+    # The engine's URL prints the password masked.
+    print(f"{store.engine.url}: revision {store.current_revision()}")
     return 0
 
 
@@ -258,11 +268,237 @@ def cmd_image(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    """Run the grading-latency benchmark (see benchmarks/)."""
-    from .bench import run_benchmark
+# -- instructor commands: distribute, enroll, export grades, regrade ----------------------
 
-    return run_benchmark(runs=args.runs, challenge=args.challenge, sandbox=args.sandbox)
+
+def _instructor_store(args: argparse.Namespace) -> Store:
+    from .store import Store
+
+    store = Store(**({"db_url": args.db_url} if args.db_url else {}))
+    store.ensure_schema()
+    return store
+
+
+def _instructor_service(
+    args: argparse.Namespace, store: Store, grading: GradingService | None = None
+) -> InstructorService:
+    """The instructor service on the challenge directories and the shipped interviews."""
+    from .hub.instructor import InstructorService
+    from .interview.loader import SHIPPED_INTERVIEWS, InterviewCatalog
+
+    interviews = InterviewCatalog([SHIPPED_INTERVIEWS]) if SHIPPED_INTERVIEWS.is_dir() else None
+    catalog = grading.catalog if grading is not None else Catalog(_directories(args))
+    return InstructorService(store, catalog, grading, interviews=interviews)
+
+
+def _when(value: str | None, what: str) -> datetime | None:
+    """An ISO 8601 time from the command line; without an offset it is this machine's time."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise SystemExit(f"kodelab: {what}: {value!r} is not an ISO 8601 date and time") from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def _instructor_command(func: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
+    """Typed service errors (unknown ids, bad policy...) print a message and exit 2."""
+
+    @functools.wraps(func)
+    def run(args: argparse.Namespace) -> int:
+        from .errors import KodeLabError
+
+        try:
+            return func(args)
+        except KodeLabError as exc:
+            print(f"kodelab: {exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
+@_instructor_command
+def cmd_distribute(args: argparse.Namespace) -> int:
+    """Publish challenges (and interviews) to a course as an assignment (create or update)."""
+    policy = None
+    if args.late_policy:
+        try:
+            policy = json.loads(args.late_policy)
+        except ValueError:
+            raise SystemExit("kodelab: --late-policy is not valid JSON") from None
+    store = _instructor_store(args)
+    service = _instructor_service(args, store)
+    record = service.distribute(
+        args.course,
+        args.assignment,
+        args.challenge,
+        _when(args.opens, "--opens"),
+        _when(args.due, "--due"),
+        policy,
+        title=args.title,
+        interview_ids=args.interview or [],
+        course_title=args.course_title,
+    )
+    print(
+        f"assignment {record.id} of course {record.course_id}: "
+        f"{len(record.challenge_ids)} challenge(s), {len(record.interview_ids)} interview(s), "
+        f"opens {record.opens_at.isoformat()}, "
+        f"due {record.due_at.isoformat() if record.due_at else 'never'}, "
+        f"late policy {json.dumps(record.late_policy.to_json())}"
+    )
+    return 0
+
+
+@_instructor_command
+def cmd_enroll(args: argparse.Namespace) -> int:
+    """Enroll users in a course by hand, sync a hub group's members, or remove users."""
+    store = _instructor_store(args)
+    service = _instructor_service(args, store)
+    if args.remove:
+        result = service.unenroll(args.course, args.users)
+        print(f"removed from {args.course}: {', '.join(result['removed']) or 'nobody'}")
+    elif args.group:
+        result = service.sync_group(args.course, args.group, args.users, args.role)
+        print(
+            f"{result['source']} -> {args.course}: added {', '.join(result['added']) or 'nobody'};"
+            f" removed {', '.join(result['removed']) or 'nobody'}"
+        )
+    else:
+        result = service.enroll(args.course, args.users, args.role)
+        print(f"enrolled in {args.course} as {args.role}: {', '.join(result['enrolled'])}")
+    return 0
+
+
+@_instructor_command
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export a course's gradebook (one row per student x assignment) as CSV or JSON."""
+    store = _instructor_store(args)
+    service = _instructor_service(args, store)
+    if args.format == "csv":
+        text = service.gradebook_csv(args.course)
+    else:
+        text = json.dumps(service.gradebook_view(args.course), indent=2) + "\n"
+    if args.output and args.output != "-":
+        Path(args.output).write_text(text, encoding="utf-8", newline="")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+@_instructor_command
+def cmd_regrade(args: argparse.Namespace) -> int:
+    """Regrade an assignment's submissions in parallel; show what changed."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.table import Table
+
+    from .grading.judge import Judge
+    from .grading.service import GradingService
+    from .sandbox import SandboxUnavailable
+
+    judge = Judge(sandbox_class=_sandbox_class(args.sandbox))
+    problems = judge.sandbox.problems()
+    if problems:
+        raise SandboxUnavailable(" ".join(problems))
+    store = _instructor_store(args)
+    catalog = Catalog(_directories(args))
+    grading = GradingService(judge, store, catalog, concurrency=args.jobs or os.cpu_count() or 2)
+    service = _instructor_service(args, store, grading)
+    err = Console(stderr=True)
+
+    async def regrade() -> RegradeReport:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=args.json,
+        ) as bar:
+            task = bar.add_task(f"regrading {args.assignment}", total=None)
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            try:
+                return await service.regrade(args.assignment, advance)
+            finally:
+                await judge.close()
+
+    report = asyncio.run(regrade())
+    if args.json:
+        print(json.dumps(report.to_json()))
+        return 0 if not report.problems else 1
+    console = Console()
+    console.print(
+        f"{report.total} submission(s) regraded in {report.duration_s:.1f}s: "
+        f"{len(report.changed)} changed, {report.unchanged} unchanged, "
+        f"{len(report.problems)} problem(s)",
+        soft_wrap=True,
+    )
+    if report.changed:
+        table = Table("submission", "student", "challenge", "verdict", "score")
+        for change in report.changed:
+            old = "-" if change.old_score is None else f"{change.old_score:g}"
+            table.add_row(
+                str(change.submission_id),
+                change.user,
+                change.challenge_id,
+                f"{change.old_verdict} -> {change.new_verdict}",
+                f"{old} -> {change.new_score:g} / {change.new_max_score:g}",
+            )
+        console.print(table)
+    for problem in report.problems:
+        console.print(
+            f"[red]submission {problem.submission_id} ({problem.challenge_id}): "
+            f"{problem.message}; kept its stored result[/]"
+        )
+    return 0 if not report.problems else 1
+
+
+def cmd_hub_service(args: argparse.Namespace) -> int:
+    """Run the JupyterHub service (its own options are parsed by the service)."""
+    from .hub.service import main as hub_main
+
+    return hub_main(list(args.options))
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run a benchmark: latency (default), regrade, load or all (see benchmarks/)."""
+    from .bench import run_all, run_latency, run_load, run_regrade
+    from .bench.latency import LatencyOptions
+    from .bench.load import LoadOptions
+    from .bench.regrade import RegradeOptions
+
+    latency = LatencyOptions(
+        runs=args.runs,
+        docker=not args.no_docker,
+        api=not args.no_api,
+        nbgrader=not args.no_nbgrader,
+        profile_runs=args.profile_runs,
+        skip=list(args.skip or []),
+    )
+    regrade = RegradeOptions(count=args.count, jobs=args.jobs, nbgrader=not args.no_nbgrader)
+    if args.nbgrader_venv:
+        latency.nbgrader_venv = regrade.nbgrader_venv = Path(args.nbgrader_venv)
+    load = LoadOptions(
+        students=args.students,
+        submissions=args.submissions,
+        ramp=args.ramp,
+        timeout=args.timeout,
+        probe_interval=args.probe_ms / 1000,
+        student_poll=args.student_poll_ms / 1000,
+    )
+    output = Path(args.output_dir) if args.output_dir else None
+    if args.which == "regrade":
+        return run_regrade(args.challenge, output, regrade)
+    if args.which == "load":
+        return run_load(args.challenge, output, load)
+    if args.which == "all":
+        return run_all(args.challenge, output, latency, regrade, load)
+    return run_latency(args.challenge, output, latency)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -334,16 +570,134 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="check the sandbox and content on this machine")
     p.set_defaults(func=cmd_doctor)
 
-    p = sub.add_parser("bench", help="grading latency: ours vs plain nbclient")
-    p.add_argument("--runs", type=int, default=10)
-    p.add_argument("--challenge", default="two-sum")
-    p.add_argument("--sandbox", default="local")
+    p = sub.add_parser("distribute", help="publish challenges to a course as an assignment")
+    p.add_argument("course", help="course id (created if missing)")
+    p.add_argument("assignment", help="assignment id (updated if it exists)")
+    p.add_argument("challenge", nargs="+", help="challenge ids")
+    p.add_argument("--title", help="assignment title (default: kept, or the id)")
+    p.add_argument("--course-title", help="title of the course if it is created")
+    p.add_argument(
+        "--interview", action="append", metavar="ID", help="interview scenario (repeatable)"
+    )
+    p.add_argument("--opens", metavar="ISO", help="opening time (default: now; no offset = local)")
+    p.add_argument("--due", metavar="ISO", help="due time (default: none; no offset = local)")
+    p.add_argument(
+        "--late-policy",
+        metavar="JSON",
+        help='e.g. \'{"mode": "penalty", "penalty_per_day": 0.1, "max_late_days": 3}\' '
+        "(mode accept | penalty | reject; default accept)",
+    )
+    p.add_argument("--db-url", help="SQLAlchemy URL (default: SQLite in the Jupyter data dir)")
+    p.set_defaults(func=cmd_distribute)
+
+    p = sub.add_parser("enroll", help="enroll users in a course (or sync a hub group)")
+    p.add_argument("course")
+    p.add_argument("users", nargs="*", help="user names (with --group: all its members)")
+    p.add_argument("--role", default="student", choices=["student", "instructor"])
+    p.add_argument("--group", help="hub group whose members USERS are (sync: adds and removes)")
+    p.add_argument("--remove", action="store_true", help="unenroll USERS")
+    p.add_argument("--db-url")
+    p.set_defaults(func=cmd_enroll)
+
+    p = sub.add_parser("export", help="export grades")
+    p.add_argument("what", choices=["grades"])
+    p.add_argument("--course", required=True)
+    p.add_argument("--format", default="csv", choices=["csv", "json"])
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    p.add_argument("--db-url")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("regrade", help="regrade an assignment's submissions; show changes")
+    p.add_argument("--assignment", required=True)
+    p.add_argument("--sandbox", default="local", help="local (default) | docker | unsafe-local")
+    p.add_argument("--jobs", type=int, default=0, help="grading runs at once (default: CPUs)")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON document")
+    p.add_argument("--db-url")
+    p.set_defaults(func=cmd_regrade)
+
+    p = sub.add_parser(
+        "hub-service",
+        help="run as a JupyterHub service: content, grader and database for every user",
+        description="The KodeLab JupyterHub managed service (see examples/jupyterhub_config.py)."
+        " Options: --db-url URL, --config FILE, --log-level LEVEL and any --Class.trait=value"
+        " (KodeLabHubService, Store, Judge, PracticeService...).",
+    )
+    p.add_argument("options", nargs=argparse.REMAINDER, help="options of the service")
+    p.set_defaults(func=cmd_hub_service)
+
+    p = sub.add_parser(
+        "bench",
+        help="benchmarks: latency (ours vs nbclient vs nbgrader), regrade, load, all",
+        description="Grading benchmarks; results go to benchmarks/results/*.json.",
+    )
+    p.add_argument(
+        "which",
+        nargs="?",
+        default="latency",
+        choices=["latency", "regrade", "load", "all"],
+        help="latency: per-submission submit -> verdict, every series interleaved (default); "
+        "regrade: a batch regrade, ours in parallel vs nbgrader serial; load: simulated "
+        "students on the REST API of a real server; all: the three in one run",
+    )
+    p.add_argument("--challenge", default="two-sum", help="shipped challenge id or folder")
+    p.add_argument("--output-dir", metavar="DIR", help="default: benchmarks/results")
+    p.add_argument("--runs", type=int, default=10, help="latency: submissions (default 10)")
+    p.add_argument("--no-docker", action="store_true", help="latency: no docker+pool series")
+    p.add_argument("--no-api", action="store_true", help="latency: no REST API series")
+    p.add_argument(
+        "--skip",
+        action="append",
+        choices=["local-pool", "docker-pool", "local-fresh", "api-pool", "nbclient", "nbgrader"],
+        help="latency: leave a series out (repeatable)",
+    )
+    p.add_argument(
+        "--profile-runs",
+        type=int,
+        default=5,
+        help="latency: extra local+pool runs under cProfile (0: none; default 5)",
+    )
+    p.add_argument(
+        "--no-nbgrader", action="store_true", help="latency, regrade: no nbgrader baseline"
+    )
+    p.add_argument(
+        "--nbgrader-venv",
+        metavar="DIR",
+        help="nbgrader's own virtual environment, created the first time "
+        "(default: benchmarks/.venv-nbgrader)",
+    )
+    p.add_argument("--count", type=int, default=200, help="regrade: submissions (default 200)")
+    p.add_argument(
+        "--jobs", type=int, default=0, help="regrade: grading runs at once (default: CPUs)"
+    )
+    p.add_argument("--students", type=int, default=50, help="load: students (default 50)")
+    p.add_argument(
+        "--submissions", type=int, default=2, help="load: submissions per student (default 2)"
+    )
+    p.add_argument(
+        "--ramp", type=float, default=2.0, help="load: seconds over which students start"
+    )
+    p.add_argument(
+        "--timeout", type=float, default=300.0, help="load: stop after this many seconds"
+    )
+    p.add_argument(
+        "--probe-ms", type=float, default=50.0, help="load: API probe interval (default 50)"
+    )
+    p.add_argument(
+        "--student-poll-ms",
+        type=float,
+        default=150.0,
+        help="load: how often students poll their submission (default 150, as the extension)",
+    )
     p.set_defaults(func=cmd_bench)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``kodelab`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["hub-service"] and argv[1:2] not in (["-h"], ["--help"]):
+        # The service parses its own (traitlets) options: --db-url, --Store.db_url=...
+        return cmd_hub_service(argparse.Namespace(options=argv[1:]))
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

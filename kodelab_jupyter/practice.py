@@ -56,6 +56,130 @@ def submission_view(record: SubmissionRecord) -> dict[str, Any]:
     }
 
 
+def clean_path(path: Any) -> str:
+    """A notebook path relative to the user's root; anything that escapes it is refused."""
+    if not isinstance(path, str) or not path.strip():
+        raise BadRequest("'path' must be a non-empty string")
+    clean = posixpath.normpath(path.strip().lstrip("/"))
+    escapes = clean == ".." or clean.startswith("../")
+    if path.strip().startswith("/") or escapes or "\\" in path or "\0" in path:
+        raise BadRequest(f"path '{path}' is outside your files")
+    if not clean.endswith(".ipynb"):
+        raise BadRequest(f"path '{path}' is not a notebook (.ipynb)")
+    return clean
+
+
+def answer_of(nb: Any) -> str:
+    """The answer cells' source of a challenge notebook; Invalid when missing or too large."""
+    try:
+        answer = answer_from_notebook(nb)
+    except SubmissionError as exc:
+        raise Invalid(str(exc)) from None
+    if len(answer.encode()) > MAX_ANSWER_BYTES:
+        raise Invalid(f"the answer is larger than {MAX_ANSWER_BYTES // 1024} KB")
+    return answer
+
+
+def notebook_path(workspace: str, challenge_id: str, n: int = 0) -> str:
+    """``<workspace>/<id>.ipynb``, or ``<workspace>/<id>-<n>.ipynb`` for ``n`` > 0."""
+    base = posixpath.join(workspace, challenge_id) if workspace else challenge_id
+    return f"{base}.ipynb" if n == 0 else f"{base}-{n}.ipynb"
+
+
+def notebook_of(data: Any, challenge_id: str) -> nbformat.NotebookNode:
+    """A notebook sent in a request (the hub service's way of receiving one): it must be a
+    notebook of ``challenge_id``."""
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise BadRequest("'notebook' must be a notebook (a JSON object with 'cells')")
+    nb = nbformat.from_dict(data)
+    meta = nb.get("metadata", {}).get(ROLE_KEY) or {}
+    if not isinstance(meta, dict) or meta.get("challenge_id") != challenge_id:
+        raise Invalid(f"the notebook is not a notebook of challenge '{challenge_id}'")
+    return nb
+
+
+class NotebookFiles:
+    """A user's challenge notebooks, read and written through a Jupyter contents manager.
+
+    Used by :class:`PracticeService` on a single-user server, and by the single-user server's
+    proxy in JupyterHub mode (where the grader is a hub service without access to the files).
+    """
+
+    def __init__(self, contents: Any, max_notebook_bytes: int, workspace: str) -> None:
+        self.contents = contents
+        self.max_notebook_bytes = max_notebook_bytes
+        self.workspace = workspace
+
+    async def exists(self, path: str) -> bool:
+        """Whether a file is at ``path``."""
+        return bool(await ensure_async(self.contents.file_exists(path)))
+
+    async def read(self, path: Any, challenge_id: str) -> nbformat.NotebookNode:
+        """The saved notebook at ``path``, which must be this challenge's notebook."""
+        path = clean_path(path)
+        if not await self.exists(path):
+            raise NotFound(f"no notebook at '{path}'")
+        info = await ensure_async(self.contents.get(path, content=False))
+        if (info.get("size") or 0) > self.max_notebook_bytes:
+            raise TooLarge(f"the notebook is larger than {self.max_notebook_bytes // 2**20} MB")
+        try:
+            model = await ensure_async(self.contents.get(path, content=True, type="notebook"))
+        except Exception as exc:
+            raise Invalid(f"'{path}' is not a readable notebook") from exc
+        nb = model["content"]
+        meta = nb.get("metadata", {}).get(ROLE_KEY) or {}
+        if meta.get("challenge_id") != challenge_id:
+            raise Invalid(f"'{path}' is not a notebook of challenge '{challenge_id}'")
+        return nb
+
+    async def answer(self, path: Any, challenge_id: str) -> str:
+        """The answer in the saved notebook at ``path``."""
+        return answer_of(await self.read(path, challenge_id))
+
+    async def save(self, nb: nbformat.NotebookNode, path: str) -> None:
+        """Write ``nb`` at ``path``, creating its folders."""
+        await self._ensure_folder(posixpath.dirname(path))
+        await ensure_async(
+            self.contents.save({"type": "notebook", "format": "json", "content": nb}, path)
+        )
+
+    async def free_path(
+        self, challenge_id: str, taken: Callable[[str], Awaitable[bool]] | None = None
+    ) -> str:
+        """``<workspace>/<id>.ipynb`` (adopted if it already is this challenge's notebook and
+        not ``taken`` by somebody else), or a numbered name when a foreign file is there."""
+        for n in range(100):
+            path = notebook_path(self.workspace, challenge_id, n)
+            if not await self.exists(path):
+                return path
+            if taken is not None and await taken(path):
+                continue
+            try:
+                await self.read(path, challenge_id)
+                return path
+            except (Invalid, TooLarge):
+                continue
+        stem = notebook_path(self.workspace, challenge_id).removesuffix(".ipynb")
+        raise Conflict(f"too many notebooks named {stem}-N.ipynb")
+
+    async def restore(self, path: str, challenge_id: str, code: str) -> None:
+        """Write ``code`` back into the answer cell of the notebook at ``path`` (the first
+        answer cell gets it, the others are removed)."""
+        nb = await self.read(path, challenge_id)
+        answers = [i for i, c in enumerate(nb.cells) if cell_role(c) == ANSWER_ROLE]
+        if not answers:
+            raise Invalid(f"'{path}' has no answer cell to restore into")
+        nb.cells[answers[0]].source = code
+        for index in reversed(answers[1:]):
+            del nb.cells[index]
+        await self.save(nb, path)
+
+    async def _ensure_folder(self, folder: str) -> None:
+        if folder and not await ensure_async(self.contents.dir_exists(folder)):
+            await self._ensure_folder(posixpath.dirname(folder))
+            await ensure_async(self.contents.save({"type": "directory"}, folder))
+
+
 class PracticeService(LoggingConfigurable):
     """Everything a student does with challenges, scoped to one user per call."""
 
@@ -73,6 +197,11 @@ class PracticeService(LoggingConfigurable):
     hints_per_failed_submission = Int(
         1, help="Hints unlocked by each failed submission. Default: 1."
     ).tag(config=True)
+    grading_runs_per_user = Int(
+        1,
+        help="Grading runs (submissions and visible-test runs) one user may have in flight at "
+        "once; more are refused with 429. Default: 1.",
+    ).tag(config=True)
     late_grace_seconds = Float(
         5.0, help="Seconds after the deadline before a submission counts as late. Default: 5."
     ).tag(config=True)
@@ -85,11 +214,17 @@ class PracticeService(LoggingConfigurable):
         self.store = store
         self.grading = grading
         self.contents = contents
+        # The user's notebooks, or None in the hub service (notebooks come in requests).
+        self.files = (
+            NotebookFiles(contents, self.max_notebook_bytes, self.workspace)
+            if contents is not None
+            else None
+        )
         self.listeners: list[VerdictListener] = []
         self._recent: dict[str, collections.deque[float]] = collections.defaultdict(
             collections.deque
         )
-        self._in_flight: set[str] = set()
+        self._in_flight: collections.Counter[str] = collections.Counter()
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- catalog ------------------------------------------------------------------------
@@ -143,57 +278,47 @@ class PracticeService(LoggingConfigurable):
         return pick.public_view()
 
     # -- notebooks ------------------------------------------------------------------------
+    #
+    # On a single-user server the service reads and writes the user's notebooks itself
+    # (``self.files``). In the JupyterHub service it has no access to them (``contents`` is
+    # None): ``start`` returns the notebook to create, ``run``/``submit`` take the notebook in
+    # the request, ``restore`` returns the code to put back; the user's own server does the
+    # file side (kodelab_jupyter/hub/proxy.py).
 
     @staticmethod
     def _clean_path(path: Any) -> str:
         """A notebook path relative to the user's root; anything that escapes it is refused."""
-        if not isinstance(path, str) or not path.strip():
-            raise BadRequest("'path' must be a non-empty string")
-        clean = posixpath.normpath(path.strip().lstrip("/"))
-        escapes = clean == ".." or clean.startswith("../")
-        if path.strip().startswith("/") or escapes or "\\" in path or "\0" in path:
-            raise BadRequest(f"path '{path}' is outside your files")
-        if not clean.endswith(".ipynb"):
-            raise BadRequest(f"path '{path}' is not a notebook (.ipynb)")
-        return clean
+        return clean_path(path)
 
-    async def _read_notebook(self, path: str, challenge_id: str) -> nbformat.NotebookNode:
-        """The saved notebook at ``path``, which must be this challenge's notebook."""
-        path = self._clean_path(path)
-        if not await ensure_async(self.contents.file_exists(path)):
-            raise NotFound(f"no notebook at '{path}'")
-        info = await ensure_async(self.contents.get(path, content=False))
-        if (info.get("size") or 0) > self.max_notebook_bytes:
-            raise TooLarge(f"the notebook is larger than {self.max_notebook_bytes // 2**20} MB")
-        try:
-            model = await ensure_async(self.contents.get(path, content=True, type="notebook"))
-        except Exception as exc:
-            raise Invalid(f"'{path}' is not a readable notebook") from exc
-        nb = model["content"]
-        meta = nb.get("metadata", {}).get(ROLE_KEY) or {}
-        if meta.get("challenge_id") != challenge_id:
-            raise Invalid(f"'{path}' is not a notebook of challenge '{challenge_id}'")
-        return nb
+    async def _answer(self, challenge_id: str, path: Any, notebook: Any) -> str:
+        """The answer to grade: from the saved notebook at ``path`` (single-user server), or
+        from the ``notebook`` sent with the request (hub service)."""
+        if self.files is not None:
+            return await self.files.answer(path, challenge_id)
+        if notebook is None:
+            raise BadRequest("body needs the 'notebook' to grade")
+        return answer_of(notebook_of(notebook, challenge_id))
 
-    async def _answer(self, path: str, challenge_id: str) -> str:
-        nb = await self._read_notebook(path, challenge_id)
-        try:
-            answer = answer_from_notebook(nb)
-        except SubmissionError as exc:
-            raise Invalid(str(exc)) from None
-        if len(answer.encode()) > MAX_ANSWER_BYTES:
-            raise Invalid(f"the answer is larger than {MAX_ANSWER_BYTES // 1024} KB")
-        return answer
+    async def start(self, user: str, challenge_id: str, path: Any = None) -> dict[str, Any]:
+        """Create (or reopen, never overwrite) the user's notebook and record the start.
 
-    async def start(self, user: str, challenge_id: str) -> dict[str, Any]:
-        """Create (or reopen, never overwrite) the user's notebook and record the start."""
+        In the hub service ``path`` is where the user's server would put a new notebook; the
+        reply then also holds the ``notebook`` to create there if no file is there yet.
+        """
         challenge = self.challenge(challenge_id)
         existing = await asyncio.to_thread(self.store.get_start, user, challenge_id)
-        path = existing.path if existing else await self._free_path(user, challenge_id)
-        if not await ensure_async(self.contents.file_exists(path)):
-            await self._ensure_folder(posixpath.dirname(path))
-            model = {"type": "notebook", "format": "json", "content": build_notebook(challenge)}
-            await ensure_async(self.contents.save(model, path))
+        if existing:
+            path = existing.path
+        elif self.files is not None:
+            path = await self.files.free_path(challenge_id, self._taken_by_others(user))
+        else:
+            path = (
+                clean_path(path)
+                if path is not None
+                else notebook_path(self.workspace, challenge_id)
+            )
+        if self.files is not None and not await self.files.exists(path):
+            await self.files.save(build_notebook(challenge), path)
         record, _ = await asyncio.to_thread(
             self.store.start_challenge,
             user,
@@ -203,39 +328,28 @@ class PracticeService(LoggingConfigurable):
             path,
             challenge.spec.time_limit_minutes,
         )
-        return {
+        view: dict[str, Any] = {
             "path": record.path,
             "started_at": _iso(record.started_at),
             "deadline": _iso(record.deadline),
         }
+        if self.files is None:
+            view["notebook"] = build_notebook(challenge)
+        return view
 
-    async def _free_path(self, user: str, challenge_id: str) -> str:
-        """``<workspace>/<id>.ipynb`` (adopted if it already is this challenge's notebook and
-        nobody else's), or a numbered name when a foreign file is there."""
-        base = posixpath.join(self.workspace, challenge_id) if self.workspace else challenge_id
-        for n in range(100):
-            path = f"{base}.ipynb" if n == 0 else f"{base}-{n}.ipynb"
-            if not await ensure_async(self.contents.file_exists(path)):
-                return path
-            if await asyncio.to_thread(self.store.path_users, path) - {user}:
-                continue
-            try:
-                await self._read_notebook(path, challenge_id)
-                return path
-            except (Invalid, TooLarge):
-                continue
-        raise Conflict(f"too many notebooks named {base}-N.ipynb")
+    def _taken_by_others(self, user: str) -> Callable[[str], Awaitable[bool]]:
+        """Whether another user's start is at a path (several users share one server's files)."""
 
-    async def _ensure_folder(self, folder: str) -> None:
-        if folder and not await ensure_async(self.contents.dir_exists(folder)):
-            await self._ensure_folder(posixpath.dirname(folder))
-            await ensure_async(self.contents.save({"type": "directory"}, folder))
+        async def taken(path: str) -> bool:
+            return bool(await asyncio.to_thread(self.store.path_users, path) - {user})
+
+        return taken
 
     # -- grading --------------------------------------------------------------------------
 
     def _claim(self, user: str, counted: bool) -> None:
-        """Enforce one grading run in flight per user and the submission rate."""
-        if user in self._in_flight:
+        """Enforce the grading runs in flight per user and the submission rate."""
+        if self._in_flight[user] >= max(1, self.grading_runs_per_user):
             raise RateLimited("a grading run of yours is still in flight", retry_after=1)
         if counted:
             window = self._recent[user]
@@ -248,25 +362,34 @@ class PracticeService(LoggingConfigurable):
                     f"at most {self.submissions_per_minute} submissions per minute", retry
                 )
             window.append(now)
-        self._in_flight.add(user)
+        self._in_flight[user] += 1
 
-    async def run(self, user: str, challenge_id: str, path: Any) -> dict[str, Any]:
+    def _release(self, user: str) -> None:
+        self._in_flight[user] -= 1
+        if self._in_flight[user] <= 0:
+            del self._in_flight[user]
+
+    async def run(
+        self, user: str, challenge_id: str, path: Any, notebook: Any = None
+    ) -> dict[str, Any]:
         """Grade the saved notebook on the visible tests only (not an attempt)."""
         challenge = self.challenge(challenge_id)
-        answer = await self._answer(path, challenge_id)
+        answer = await self._answer(challenge_id, path, notebook)
         self._claim(user, counted=False)
         try:
             verdict = await self.grading.grade_answer(challenge, answer, visible_only=True)
         finally:
-            self._in_flight.discard(user)
+            self._release(user)
         return verdict.to_json()
 
-    async def submit(self, user: str, challenge_id: Any, path: Any) -> dict[str, Any]:
+    async def submit(
+        self, user: str, challenge_id: Any, path: Any, notebook: Any = None
+    ) -> dict[str, Any]:
         """Snapshot the saved answer, persist it as pending, grade it in the background."""
         if not isinstance(challenge_id, str):
             raise BadRequest("'challenge_id' must be a string")
         challenge = self.challenge(challenge_id)
-        answer = await self._answer(path, challenge_id)
+        answer = await self._answer(challenge_id, path, notebook)
         start = await asyncio.to_thread(self.store.get_start, user, challenge_id)
         late = bool(
             start
@@ -280,7 +403,7 @@ class PracticeService(LoggingConfigurable):
                 self.grading.submit, user, challenge, answer, "submit", late
             )
         except BaseException:
-            self._in_flight.discard(user)
+            self._release(user)
             raise
         task = asyncio.ensure_future(self._grade(user, submission_id, challenge))
         self._tasks.add(task)
@@ -294,7 +417,7 @@ class PracticeService(LoggingConfigurable):
             self.log.exception("grading submission %s failed", submission_id)
             return
         finally:
-            self._in_flight.discard(user)
+            self._release(user)
         for listener in self.listeners:
             try:
                 result = listener(record)
@@ -317,7 +440,10 @@ class PracticeService(LoggingConfigurable):
         return [dict(submission_view(r), code=r.code) for r in records if r.kind == "submit"]
 
     async def restore(self, user: str, submission_id: int) -> dict[str, Any]:
-        """Write a submission's code back into the answer cell of the user's notebook."""
+        """Write a submission's code back into the answer cell of the user's notebook.
+
+        The hub service cannot write it: its reply holds the ``code`` for the user's server.
+        """
         try:
             record = await asyncio.to_thread(self.store.get_submission, submission_id, user)
         except StoreNotFound:
@@ -325,15 +451,14 @@ class PracticeService(LoggingConfigurable):
         start = await asyncio.to_thread(self.store.get_start, user, record.challenge_id)
         if start is None:
             raise Conflict("start the challenge before restoring into its notebook")
-        nb = await self._read_notebook(start.path, record.challenge_id)
-        answers = [i for i, c in enumerate(nb.cells) if cell_role(c) == ANSWER_ROLE]
-        if not answers:
-            raise Invalid(f"'{start.path}' has no answer cell to restore into")
-        nb.cells[answers[0]].source = record.code
-        for index in reversed(answers[1:]):
-            del nb.cells[index]
-        model = {"type": "notebook", "format": "json", "content": nb}
-        await ensure_async(self.contents.save(model, start.path))
+        if self.files is None:
+            return {
+                "path": start.path,
+                "submission_id": submission_id,
+                "challenge_id": record.challenge_id,
+                "code": record.code,
+            }
+        await self.files.restore(start.path, record.challenge_id, record.code)
         return {"path": start.path, "submission_id": submission_id}
 
     # -- hints ----------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 These tests need a Docker engine (``scripts/docker-engine`` starts one) and, the first time
 on a machine, root + debootstrap to build the image (about a minute; later runs reuse it).
-Without an engine they skip on a developer machine and FAIL under CI (env ``CI`` set): a
-CI run must not pass by silently skipping them.
+Without an engine they skip on a developer machine and FAIL under CI (env ``CI`` set, other
+than ``0``/``false``): a CI run must not pass by silently skipping them. That rule and the
+clean-exit check live in conftest.py (test_hostile.py runs its whole hostile suite on
+this sandbox too).
 
 After every engine test no container labelled ``kodelab.sandbox=1`` and no per-run
 directory of ours may remain.
@@ -20,7 +22,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,6 @@ from kodelab_jupyter.sandbox.docker import (
     OWNER_LABEL,
     RUN_DIR_PREFIX,
     DockerSandbox,
-    _owner_alive,
 )
 from kodelab_jupyter.sandbox.image import (
     BASE_PACKAGES,
@@ -71,36 +72,15 @@ def wait_until(probe: Callable[[], Any], seconds: float = 5.0) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
-# Engine, image and the clean-exit check
+# Engine, image and the clean-exit check (the engine rule and the check live in conftest.py,
+# shared with the docker half of test_hostile.py)
 # --------------------------------------------------------------------------------------------
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(
-            f"docker sandbox tests cannot run under CI: {reason}. CI must start the engine "
-            "(scripts/docker-engine) before the tests.",
-            pytrace=False,
-        )
-    pytest.skip(f"no usable Docker engine here: {reason}")
-
-
 @pytest.fixture(scope="module")
-def sandbox() -> DockerSandbox:
-    """A docker sandbox whose image exists (built offline now if it is missing)."""
-    made = DockerSandbox()
-    if made.client() is None:
-        _unavailable(made.problems()[0])
-    problems = made.problems()
-    if problems:
-        _unavailable(" ".join(problems))
-    started = time.monotonic()
-    try:
-        made.ensure_image()
-    except SandboxUnavailable as exc:
-        _unavailable(str(exc))
-    made.log.info("image ready in %.1f s", time.monotonic() - started)
-    return made
+def sandbox(docker_sandbox: DockerSandbox) -> DockerSandbox:
+    """A docker sandbox whose image exists (skips, or fails under CI, without an engine)."""
+    return docker_sandbox
 
 
 @pytest.fixture(scope="module")
@@ -108,36 +88,9 @@ def client(sandbox: DockerSandbox) -> Any:
     return sandbox.client()
 
 
-def _ours(client: Any) -> list[str]:
-    """Labelled containers that are not a live process's other than this one."""
-    left = []
-    for summary in client.api.containers(all=True, filters={"label": f"{LABEL}=1"}):
-        owner = (summary.get("Labels") or {}).get(OWNER_LABEL, "")
-        pid = owner.split(":")[1] if owner.count(":") == 2 else ""
-        if pid == str(os.getpid()) or not _owner_alive(owner):
-            left.append(f"{summary['Id'][:12]} {summary.get('State')} {summary.get('Status')}")
-    return left
-
-
-def _run_dirs() -> list[Path]:
-    """Per-run directories of this process or of processes that have ended."""
-    found = []
-    for path in Path(_run_dir_base()).glob(f"{RUN_DIR_PREFIX}*"):
-        pid = path.name[len(RUN_DIR_PREFIX) :].split("-")[0]
-        if pid == str(os.getpid()) or not Path(f"/proc/{pid}").exists():
-            found.append(path)
-    return found
-
-
 @pytest.fixture
-def clean(client: Any) -> Iterator[None]:
+def clean(docker_clean: None) -> None:
     """After the test: no sandbox container and no per-run directory of ours remain."""
-    dirs_before = set(_run_dirs())
-    yield
-    left = wait_until(lambda: _ours(client))
-    assert not left, f"sandbox containers left behind: {left}"
-    dirs = wait_until(lambda: set(_run_dirs()) - dirs_before)
-    assert not dirs, f"per-run directories left behind: {dirs}"
 
 
 @pytest.fixture(scope="module")
@@ -379,13 +332,12 @@ def test_unbounded_fork_bomb_is_not_accepted(add_numbers: Challenge, clean: None
         """)
     started = time.monotonic()
     verdict = grade(add_numbers, answer)
-    # Each forked copy of the kernel fails too and may print its traceback to the
-    # container's stdout, so the output meter can be the first limit hit.
-    assert verdict["verdict"] in (
-        "runtime_error",
-        "time_limit_exceeded",
-        "output_limit_exceeded",
-    ), verdict
+    # Process exhaustion is the fork failure it causes, as in the local sandbox: the forked
+    # copies of the kernel neither print into the meter, nor starve the kernel, nor fill the
+    # container's memory (harness.contain_forks).
+    assert verdict["verdict"] == "runtime_error", verdict
+    first = next(t for t in verdict["tests"] if t["name"] == "small")
+    assert first["message"].startswith("BlockingIOError"), first
     assert time.monotonic() - started < 30
 
 
@@ -651,7 +603,7 @@ def test_cancelled_start_leaves_no_container(
 
 @pytest.mark.docker
 def test_warm_pool_of_containers_is_single_use_and_closes_clean(
-    sandbox: DockerSandbox, client: Any, clean: None
+    sandbox: DockerSandbox, docker_containers: Callable[[], list[str]], clean: None
 ) -> None:
     from kodelab_jupyter.grading.pool import KernelPool
 
@@ -668,7 +620,7 @@ def test_warm_pool_of_containers_is_single_use_and_closes_clean(
         await second.kernel.destroy()
         await asyncio.sleep(0.5)  # the replacement is starting
         await pool.close()
-        return ids[0], ids[1], len(_ours(client))
+        return ids[0], ids[1], len(docker_containers())
 
     first, second, left = asyncio.run(scenario())
     assert first != second

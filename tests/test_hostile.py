@@ -1,14 +1,18 @@
 """Hostile submissions: every attack gets its exact verdict, none is accepted, nothing escapes.
 
-Each case is ``(name, answer_source, expected_verdict)`` graded by the real judge (default
-``LocalSandbox``, a real sandboxed IPython kernel) on the dedicated fixture challenge
-``tests/fixtures/challenges/add-numbers``. Its ``limits`` (3 s wall, 128 MB, 64 KB output)
-drive the judge's limits and keep the suite fast. The cases are graded a few at a time
-concurrently; those that start processes are graded one by one, since every sandbox runs
-as the same uid and shares its process limit.
+Each case is ``(name, answer_source, expected_verdict)`` graded by the real judge on the
+dedicated fixture challenge ``tests/fixtures/challenges/add-numbers``, in **both** sandboxes
+with the same expected verdict: ``local`` (``LocalSandbox``, marked ``sandbox``) and
+``docker`` (``DockerSandbox``, marked ``docker``; without an engine these skip on a
+developer machine and fail under CI, see conftest.py). The fixture's ``limits`` (3 s wall,
+128 MB, 64 KB output) drive the judge's limits and keep the suite fast. The cases are graded
+a few at a time concurrently, per sandbox; those that start processes are graded one by
+one (as a non-root user every local sandbox runs as the same uid and shares its process
+limit), each followed by the clean-exit check of its sandbox.
 
 Tests that check a side effect assert the *host* state (files, listeners, processes), or
-read what the answer saw from a visible test's ``got:`` message.
+read what the answer saw from a visible test's ``got:`` message. Those about the host's
+own files and the local sandbox's host uids are local-only; the rest run on both.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import tempfile
 import textwrap
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +37,23 @@ import pytest
 
 from kodelab_jupyter.content.challenge import Challenge, load_challenge
 from kodelab_jupyter.grading.judge import Judge
+from kodelab_jupyter.sandbox import SANDBOXES
+from kodelab_jupyter.sandbox.base import Sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "challenges" / "add-numbers"
 NOBODY = 65534  # the sandbox user as the answer sees it
 CONCURRENCY = 2
+KINDS = ("local", "docker")
+# The first docker test may build the image (about a minute, a few on a busy machine).
+MARKS = {"local": [pytest.mark.sandbox], "docker": [pytest.mark.docker, pytest.mark.timeout(900)]}
+
+
+def on_sandboxes(*kinds: str) -> pytest.MarkDecorator:
+    """Parametrize a test over sandboxes (``kind``), each with its marker."""
+    return pytest.mark.parametrize(
+        "kind", [pytest.param(kind, id=kind, marks=MARKS[kind]) for kind in kinds or KINDS]
+    )
 
 
 def _sandbox_host_uids() -> set[int]:
@@ -415,6 +431,37 @@ ALONE_CASES: list[tuple[str, str, str]] = [
                 started += 1
             return -started
         """), "wrong_answer"),
+    # Process exhaustion is the fork failure it causes (runtime_error), also when every
+    # forked copy of the kernel forks on: the copies neither print into the output meter,
+    # nor starve the kernel of CPU, nor fill a container's memory (harness.contain_forks).
+    ("fork-bomb-unbounded", src("""
+        import os
+        def add(a, b):
+            while True:
+                os.fork()
+        """), "runtime_error"),
+    ("fork-bomb-top-level", src("""
+        import os
+        while True:
+            os.fork()
+        """), "runtime_error"),
+    ("fork-until-failure-children-sleep", src("""
+        import os, time
+        def add(a, b):
+            while True:
+                if os.fork() == 0:
+                    time.sleep(1000)
+                    os._exit(0)
+        """), "runtime_error"),
+    # A forked copy that returns into the kernel (no os._exit) ends there and does not
+    # disturb the kernel, which goes on answering.
+    ("forked-child-returns-to-kernel", src("""
+        import os
+        def add(a, b):
+            if os.fork() == 0:
+                print("from the forked copy")
+            return a - b
+        """), "wrong_answer"),
     ("detached-background-process", src("""
         import subprocess
         def add(a, b):
@@ -423,10 +470,17 @@ ALONE_CASES: list[tuple[str, str, str]] = [
             return a - b
         """), "wrong_answer"),
 ]
+# What the visible first test's message must hold, where the verdict alone says too little.
+MESSAGES = {
+    "fork-bomb-unbounded": "BlockingIOError",
+    "fork-bomb-top-level": "BlockingIOError",
+    "fork-until-failure-children-sleep": "BlockingIOError",
+}
 
 ALL_CASES = CASES + ALONE_CASES
 ALONE_NAMES = {name for name, _, _ in ALONE_CASES}
-ALONE_VERDICTS: dict[str, Any] = {}  # filled as the one-at-a-time cases are graded
+# Filled as the one-at-a-time cases are graded: sandbox kind -> case name -> verdict.
+ALONE_VERDICTS: dict[str, dict[str, Any]] = {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -440,6 +494,15 @@ def challenge() -> Challenge:
     loaded = load_challenge(FIXTURE)
     assert loaded.spec.limits.wall_seconds is not None and loaded.spec.limits.wall_seconds <= 5
     return loaded
+
+
+@pytest.fixture
+def sandbox_class(kind: str, request: pytest.FixtureRequest) -> type[Sandbox]:
+    """The sandbox of ``kind``; docker only once its engine and image are ready (conftest.py:
+    without an engine the test skips, or fails under CI)."""
+    if kind == "docker":
+        request.getfixturevalue("docker_sandbox")
+    return SANDBOXES[kind]
 
 
 async def grade_async(
@@ -460,9 +523,15 @@ async def grade_async(
     return verdict
 
 
-def grade(challenge: Challenge, answer: str, visible_only: bool = False) -> dict[str, Any]:
-    """Grade through the real judge (default LocalSandbox) and return the Verdict JSON."""
-    verdict = asyncio.run(grade_async(Judge(), challenge, answer, visible_only))
+def grade(
+    challenge: Challenge,
+    answer: str,
+    visible_only: bool = False,
+    sandbox_class: type[Sandbox] = SANDBOXES["local"],
+) -> dict[str, Any]:
+    """Grade through the real judge in ``sandbox_class`` and return the Verdict JSON."""
+    judge = Judge(sandbox_class=sandbox_class)
+    verdict = asyncio.run(grade_async(judge, challenge, answer, visible_only))
     gc.collect()  # report nbclient's abandoned tasks now, not inside a later ast.parse
     return verdict
 
@@ -496,8 +565,14 @@ def _pids() -> list[int]:
     return [int(p) for p in os.listdir("/proc") if p.isdigit()]
 
 
+# Parents that hold a live sandbox: a local one (bwrap), or a container (its runtime's shim;
+# a container's processes run as uid 65534 too, and containers of this or another test run
+# are checked by docker_clean, see conftest.py).
+_SANDBOX_HOLDERS = ("bwrap", "containerd-shim")
+
+
 def sandbox_orphans() -> set[int]:
-    """Processes of a sandbox uid that no live sandbox (bwrap) holds: leftovers of a run."""
+    """Processes of a sandbox uid that no live sandbox holds: leftovers of a run."""
     found = set()
     for pid in _pids():
         try:
@@ -513,7 +588,7 @@ def sandbox_orphans() -> set[int]:
             ancestor = int(fields[1])
             if ancestor <= 1:
                 break
-            if _comm(ancestor) == "bwrap":
+            if _comm(ancestor) in _SANDBOX_HOLDERS:
                 held = True
                 break
         if not held and _stat_fields(pid) is not None:
@@ -587,29 +662,54 @@ def clean_host(run_dirs: list[Path]) -> Iterator[list[Path]]:
     assert not [d for d in run_dirs if d.exists()], "per-run directory left behind"
 
 
+@pytest.fixture
+def clean_run(kind: str, request: pytest.FixtureRequest) -> list[Path]:
+    """The clean-exit check of ``kind``'s sandbox after the test; the per-run directories.
+
+    local: ``clean_host`` (no process of a sandbox uid, no launcher, no per-run directory);
+    docker: ``docker_clean`` from conftest.py (no container of ours, no per-run directory).
+    """
+    if kind == "local":
+        return request.getfixturevalue("clean_host")
+    request.getfixturevalue("docker_clean")
+    return request.getfixturevalue("run_dirs")
+
+
+def _host_paths_named(name: str, top: str = "/tmp") -> list[str]:
+    """Every path under ``top`` called ``name`` (directories that vanish meanwhile, as other
+    programs' temporary ones do, are skipped rather than failing the walk)."""
+    return [
+        os.path.join(folder, name)
+        for folder, dirs, files in os.walk(top)
+        if name in dirs or name in files
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # The parametrized suite
 # --------------------------------------------------------------------------------------------
 
 
-def _selected_batch(request: pytest.FixtureRequest) -> list[str]:
+def _selected_batch(request: pytest.FixtureRequest, kind: str) -> list[str]:
     names = []
     for item in request.session.items:
         callspec = getattr(item, "callspec", None)
         if getattr(item, "originalname", "") == "test_hostile_submission_gets_exact_verdict" \
-                and callspec is not None:
+                and callspec is not None and callspec.params["kind"] == kind:
             names.append(callspec.params["name"])
     return [n for n in names if n not in ALONE_NAMES]
 
 
 @pytest.fixture(scope="module")
-def batch_verdicts(request: pytest.FixtureRequest, challenge: Challenge) -> dict[str, Any]:
-    """Verdicts of the selected concurrent-safe cases, graded ``CONCURRENCY`` at a time."""
-    wanted = set(_selected_batch(request))
-    sources = {name: source for name, source, _ in CASES if name in wanted}
+def batch_verdicts(
+    request: pytest.FixtureRequest, challenge: Challenge
+) -> Callable[[str], dict[str, Any]]:
+    """``batch_verdicts(kind)``: verdicts of the selected concurrent-safe cases in ``kind``'s
+    sandbox, graded ``CONCURRENCY`` at a time when first asked for."""
+    graded: dict[str, dict[str, Any]] = {}
 
-    async def run_all() -> dict[str, Any]:
-        judge = Judge()
+    async def run_all(kind: str, sources: dict[str, str]) -> dict[str, Any]:
+        judge = Judge(sandbox_class=SANDBOXES[kind])
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def one(name: str, source: str) -> tuple[str, Any]:
@@ -619,33 +719,48 @@ def batch_verdicts(request: pytest.FixtureRequest, challenge: Challenge) -> dict
         pairs = await asyncio.gather(*(one(n, s) for n, s in sources.items()))
         return dict(pairs)
 
-    verdicts = asyncio.run(run_all())
-    gc.collect()
+    def verdicts(kind: str) -> dict[str, Any]:
+        if kind not in graded:
+            wanted = set(_selected_batch(request, kind))
+            sources = {name: source for name, source, _ in CASES if name in wanted}
+            graded[kind] = asyncio.run(run_all(kind, sources))
+            gc.collect()
+        return graded[kind]
+
     return verdicts
 
 
-@pytest.mark.sandbox
 @pytest.mark.parametrize(
-    ("name", "answer", "expected"), [pytest.param(*case, id=case[0]) for case in ALL_CASES]
+    ("kind", "name", "answer", "expected"),
+    [
+        pytest.param(kind, *case, id=f"{kind}-{case[0]}", marks=MARKS[kind])
+        for kind in KINDS
+        for case in ALL_CASES
+    ],
 )
 def test_hostile_submission_gets_exact_verdict(
+    kind: str,
     name: str,
     answer: str,
     expected: str,
+    sandbox_class: type[Sandbox],
     challenge: Challenge,
     request: pytest.FixtureRequest,
 ) -> None:
     if name in ALONE_NAMES:
-        request.getfixturevalue("clean_host")
+        request.getfixturevalue("clean_run")
         started = time.monotonic()
-        verdict = grade(challenge, answer)
-        ALONE_VERDICTS[name] = verdict
+        verdict = grade(challenge, answer, sandbox_class=sandbox_class)
+        ALONE_VERDICTS.setdefault(kind, {})[name] = verdict
         assert time.monotonic() - started < 30, "a hostile run must not hang the grader"
     else:
-        verdict = request.getfixturevalue("batch_verdicts")[name]
+        verdict = request.getfixturevalue("batch_verdicts")(kind)[name]
     assert verdict["verdict"] == expected, json.dumps(verdict)
     assert verdict["score"] < verdict["max_score"]
     assert verdict["verdict"] != "internal_error"
+    if name in MESSAGES:
+        first = next(t for t in verdict["tests"] if t["name"] == "small")
+        assert MESSAGES[name] in first["message"], json.dumps(verdict)
 
 
 def test_suite_has_many_cases_and_none_is_accepted() -> None:
@@ -654,19 +769,23 @@ def test_suite_has_many_cases_and_none_is_accepted() -> None:
     assert all(expected != "accepted" for _, _, expected in ALL_CASES)
 
 
-@pytest.mark.sandbox
-def test_no_hostile_case_is_accepted(batch_verdicts: dict[str, Any]) -> None:
-    """Across every case graded above, the verdict is never ``accepted``."""
-    verdicts = {**batch_verdicts, **ALONE_VERDICTS}
+@on_sandboxes()
+def test_no_hostile_case_is_accepted(
+    kind: str, sandbox_class: type[Sandbox], batch_verdicts: Callable[[str], dict[str, Any]]
+) -> None:
+    """Across every case graded above in this sandbox, the verdict is never ``accepted``."""
+    verdicts = {**batch_verdicts(kind), **ALONE_VERDICTS.get(kind, {})}
     assert verdicts
     accepted = [name for name, v in verdicts.items() if v["verdict"] == "accepted"]
     assert not accepted
 
 
-@pytest.mark.sandbox
-def test_reference_solution_is_accepted(challenge: Challenge) -> None:
+@on_sandboxes()
+def test_reference_solution_is_accepted(
+    challenge: Challenge, sandbox_class: type[Sandbox]
+) -> None:
     """Control: the fixture's own solution passes, so the failures above mean something."""
-    verdict = grade(challenge, challenge.solution)
+    verdict = grade(challenge, challenge.solution, sandbox_class=sandbox_class)
     assert verdict["verdict"] == "accepted", verdict
     assert verdict["score"] == verdict["max_score"] == 9
 
@@ -684,6 +803,8 @@ def _python_dirs() -> list[str]:
 
 @pytest.mark.sandbox
 def test_host_files_are_not_reachable_from_the_answer(challenge: Challenge) -> None:
+    """Local only: a container has its own /etc, /var/lib and /root (from its image), none of
+    them the host's; test_docker_sandbox.py checks its mounts instead."""
     from jupyter_core.paths import jupyter_data_dir
 
     data_dir = Path(jupyter_data_dir())
@@ -735,8 +856,10 @@ def test_host_files_are_not_reachable_from_the_answer(challenge: Challenge) -> N
     assert root in ("PermissionError", "FileNotFoundError") or set(root) <= on_the_way, root
 
 
-@pytest.mark.sandbox
-def test_writes_never_reach_the_host(challenge: Challenge, clean_host: list[Path]) -> None:
+@on_sandboxes()
+def test_writes_never_reach_the_host(
+    kind: str, sandbox_class: type[Sandbox], challenge: Challenge, clean_run: list[Path]
+) -> None:
     token = uuid.uuid4().hex
     targets = [
         f"/tmp/kodelab-escape-{token}",
@@ -760,22 +883,27 @@ def test_writes_never_reach_the_host(challenge: Challenge, clean_host: list[Path
                     outcome.append(type(exc).__name__)
             return outcome
         """)
-    outcomes = got_of(grade(challenge, answer, visible_only=True), "small")
-    got = dict(zip(targets, outcomes, strict=True))
-    # Inside, only the private tmpfs and the per-run socket directory are writable...
+    verdict = grade(challenge, answer, visible_only=True, sandbox_class=sandbox_class)
+    got = dict(zip(targets, got_of(verdict, "small"), strict=True))
+    # Inside, only private tmpfs (/tmp; a container's own /dev/shm too) and the per-run
+    # socket directory (frozen once the kernel is up, when the grader runs as root) are
+    # writable...
+    private = {f"/tmp/kodelab-escape-{token}", f"/run/kodelab/kodelab-escape-{token}"}
+    if kind == "docker":
+        private.add(f"/dev/shm/kodelab-escape-{token}")
     assert got[f"/tmp/kodelab-escape-{token}"] == "written"
-    for path in targets[1:5] + targets[6:]:
+    for path in set(targets) - private:
         assert got[path] != "written", path
-    # ...and neither survives on the host.
+    # ...and nothing written survives on the host.
     host_hits = [p for p in targets if Path(p).exists()]
-    host_hits += [str(p) for p in Path("/tmp").glob(f"**/kodelab-escape-{token}")]
-    host_hits += [str(p) for d in clean_host for p in d.glob("**/*escape*") if d.exists()]
+    host_hits += _host_paths_named(f"kodelab-escape-{token}")
+    host_hits += [str(p) for d in clean_run for p in d.glob("**/*escape*") if d.exists()]
     assert not host_hits
 
 
-@pytest.mark.sandbox
+@on_sandboxes()
 def test_network_is_unreachable_and_host_listener_gets_no_connection(
-    challenge: Challenge,
+    challenge: Challenge, sandbox_class: type[Sandbox]
 ) -> None:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
@@ -812,7 +940,8 @@ def test_network_is_unreachable_and_host_listener_gets_no_connection(
                     "abstract-unix": _try(unix),
                 }}
             """)
-        got = got_of(grade(challenge, answer, visible_only=True), "small")
+        verdict = grade(challenge, answer, visible_only=True, sandbox_class=sandbox_class)
+        got = got_of(verdict, "small")
         assert set(got) == {"loopback", "localhost", "outside", "dns", "abstract-unix"}
         assert "connected" not in got.values(), got
         for sock in (listener, unix_listener):
@@ -823,9 +952,9 @@ def test_network_is_unreachable_and_host_listener_gets_no_connection(
         unix_listener.close()
 
 
-@pytest.mark.sandbox
+@on_sandboxes()
 def test_environment_holds_no_secret(
-    challenge: Challenge, monkeypatch: pytest.MonkeyPatch
+    challenge: Challenge, sandbox_class: type[Sandbox], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     secret = uuid.uuid4().hex
     monkeypatch.setenv("JUPYTER_TOKEN", secret)
@@ -837,7 +966,7 @@ def test_environment_holds_no_secret(
         def add(a, b):
             return dict(os.environ)
         """)
-    verdict = grade(challenge, answer, visible_only=True)
+    verdict = grade(challenge, answer, visible_only=True, sandbox_class=sandbox_class)
     env = got_of(verdict, "small")
     assert secret not in json.dumps(verdict)
     assert not [k for k in env if re.search(r"TOKEN|SECRET|KODELAB|DATABASE|JPY|PASSWORD", k)]
@@ -846,8 +975,10 @@ def test_environment_holds_no_secret(
     assert env["HOME"] == "/tmp"
 
 
-@pytest.mark.sandbox
-def test_answer_runs_as_unprivileged_user(challenge: Challenge) -> None:
+@on_sandboxes()
+def test_answer_runs_as_unprivileged_user(
+    challenge: Challenge, sandbox_class: type[Sandbox]
+) -> None:
     answer = src("""
         import os
         def add(a, b):
@@ -864,7 +995,7 @@ def test_answer_runs_as_unprivileged_user(challenge: Challenge) -> None:
                 "hostname": os.uname().nodename,
             }
         """)
-    got = got_of(grade(challenge, answer, visible_only=True), "small")
+    got = got_of(grade(challenge, answer, visible_only=True, sandbox_class=sandbox_class), "small")
     assert 0 not in got["ids"]
     if os.geteuid() == 0:
         assert got["ids"] == [NOBODY] * 4
@@ -881,6 +1012,7 @@ def test_expected_values_are_never_inside_the_kernel(challenge: Challenge) -> No
     The fixture's hidden expected values (987654321, and 555555555 in a ``code:`` test) appear
     in no argument; the hidden *argument* 123456789 does reach the kernel and is the control
     that shows the scan works. ``visible-last`` runs after every hidden test and reports.
+    What reaches the kernel is the judge's doing, the same in every sandbox: local only.
     """
     answer = src("""
         import gc, sys
@@ -935,9 +1067,9 @@ def test_expected_values_are_never_inside_the_kernel(challenge: Challenge) -> No
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.sandbox
+@on_sandboxes()
 def test_fork_bomb_leaves_no_process_or_directory(
-    challenge: Challenge, clean_host: list[Path]
+    challenge: Challenge, sandbox_class: type[Sandbox], clean_run: list[Path]
 ) -> None:
     marker = f"kb{uuid.uuid4().hex[:10]}"
     answer = src(f"""
@@ -957,16 +1089,16 @@ def test_fork_bomb_leaves_no_process_or_directory(
             return started
         """)
     started = time.monotonic()
-    verdict = grade(challenge, answer)
+    verdict = grade(challenge, answer, sandbox_class=sandbox_class)
     assert time.monotonic() - started < 30
     assert verdict["verdict"] != "accepted"
     assert verdict["verdict"] in ("wrong_answer", "runtime_error"), verdict
     assert not wait_until(lambda: [p for p in _pids() if _comm(p) == marker])
 
 
-@pytest.mark.sandbox
+@on_sandboxes()
 def test_detached_background_process_is_killed_with_the_run(
-    challenge: Challenge, clean_host: list[Path]
+    challenge: Challenge, sandbox_class: type[Sandbox], clean_run: list[Path]
 ) -> None:
     seconds = f"1000.{uuid.uuid4().int % 10**12}"
     answer = src(f"""
@@ -978,7 +1110,7 @@ def test_detached_background_process_is_killed_with_the_run(
                              start_new_session=True)
             return a + b
         """)
-    verdict = grade(challenge, answer)
+    verdict = grade(challenge, answer, sandbox_class=sandbox_class)
     assert verdict["verdict"] == "accepted", verdict
 
     def still_running() -> list[int]:

@@ -24,8 +24,16 @@ from kodelab_jupyter.store import Base, Conflict, NotFound, StartRecord, Store, 
 
 POSTGRES_URL = os.environ.get("KODELAB_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
-TABLES = {"users", "challenges", "submissions", "progress", "starts", "interview_sessions"}
-HEAD = "0003"
+COURSE_TABLES = {"courses", "assignments", "enrollments", "regrades"}  # 0004
+TABLES = {
+    "users",
+    "challenges",
+    "submissions",
+    "progress",
+    "starts",
+    "interview_sessions",
+} | COURSE_TABLES
+HEAD = "0004"
 
 
 def _drop_everything(url: str) -> None:
@@ -458,7 +466,7 @@ def test_downgrade_to_0001_drops_starts_and_keeps_the_rest(store: Store) -> None
         command.downgrade(store.alembic_config(connection), "0001")
     assert store.current_revision() == "0001"
     assert set(inspect(store.engine).get_table_names()) == (
-        TABLES - {"starts", "interview_sessions"}
+        TABLES - {"starts", "interview_sessions"} - COURSE_TABLES
     ) | {"alembic_version"}
     assert store.get_submission(submission_id).status == "pending"
     store.ensure_schema()

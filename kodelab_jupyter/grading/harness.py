@@ -8,14 +8,79 @@ This source is sent into the sandboxed kernel as the first cell of every grading
 uses the standard library only (numpy and pandas are optional and imported lazily). Nothing
 here decides pass or fail: the student can replace or patch this object and gains nothing,
 because the grader compares the returned data with expected values it never sends in.
+
+:func:`contain_forks` (installed at boot) keeps a forked copy of the kernel from acting as
+the kernel, in every sandbox alike; see there.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
 RESULT_MIME = "text/x-kodelab-result"
+
+
+def contain_forks() -> int:
+    """Keep forked copies of the kernel from acting as the kernel; the kernel's pid.
+
+    ``os.fork()`` in an answer copies the whole kernel: its event loop, its ZeroMQ sockets and
+    its logging. What a copy does outside the answer's own code is no part of the answer, yet
+    it reached the verdict: an unbounded fork bomb came out as ``output_limit_exceeded`` (each
+    copy logs "attempted to send message from fork" with the whole message, and prints its
+    tracebacks, on the kernel's fds 1-2), or as ``time_limit_exceeded`` / (in a container)
+    ``memory_limit_exceeded`` (the copies, back in the kernel's event loop, spin on the
+    inherited sockets, steal the kernel's wake-ups and dirty their memory), never as the fork
+    failure it causes (``runtime_error``). So in every forked child (an at-fork hook):
+
+    * fds 1-2, and ipykernel's copies of the kernel's original fds 1-2 (its log and echo go
+      there), point at /dev/null: what the copy's kernel machinery writes there is not the
+      answer's output, and nothing written to /dev/null costs the grader anything. The
+      copy's ``print`` still reaches the kernel (ipykernel forwards it) and is metered on
+      iopub; processes started with ``subprocess`` (which runs no at-fork hook unless given
+      a ``preexec_fn``) keep fds 1-2 and are metered as before.
+    * it runs at the lowest CPU priority (nice 19; unprivileged code cannot undo that), so
+      what the answer forks cannot starve the kernel that talks to the grader (a forked
+      worker only runs slower while the kernel itself needs the CPU).
+    * when it comes back to the kernel's code (a traceback is about to be shown, a call of
+      the harness or the cell ended) it exits at once (status 1).
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    kernel_pid = os.getpid()
+    fds = {1, 2}
+    for stream in (sys.stdout, sys.stderr):
+        copy = getattr(stream, "_original_stdstream_copy", None)
+        if isinstance(copy, int):
+            fds.add(copy)
+
+    def leave_if_copy(*_args: Any, **_kwargs: Any) -> None:
+        if os.getpid() != kernel_pid:
+            os._exit(1)
+
+    def in_child() -> None:
+        try:
+            os.nice(19)
+        except OSError:
+            pass
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                for fd in sorted(fds):
+                    os.dup2(null, fd)
+            finally:
+                os.close(null)
+        except OSError:  # no descriptor left: the copy keeps its fds
+            pass
+        if shell is not None:
+            shell.showtraceback = leave_if_copy  # in this child's memory only
+
+    os.register_at_fork(after_in_child=in_child)
+    if shell is not None:
+        shell.events.register("post_execute", leave_if_copy)
+    return kernel_pid
 
 
 def _to_plain(value: Any) -> Any:
@@ -212,8 +277,9 @@ def run_sql(request: dict[str, Any], interrupt_after: float | None = None) -> di
 class Harness:
     """Calls the entry point for one test and publishes the outcome as a display message."""
 
-    def __init__(self, wire: Any) -> None:
+    def __init__(self, wire: Any, kernel_pid: int | None = None) -> None:
         self._wire = wire
+        self._kernel_pid = kernel_pid
 
     def sql_ready(self, config: dict[str, Any]) -> str:
         """Import and initialise duckdb before the clock starts; its version."""
@@ -238,7 +304,11 @@ class Harness:
                 raise NameError(f"name {req['fn']!r} is not defined")
             args = [_from_wire_arg(a) for a in req["args"]]
             kwargs = {k: _from_wire_arg(v) for k, v in req["kwargs"].items()}
-            value = func(*args, **kwargs)
+            try:
+                value = func(*args, **kwargs)
+            finally:
+                if self._kernel_pid not in (None, os.getpid()):
+                    os._exit(1)  # a forked copy of the kernel: see contain_forks
         except BaseException as exc:
             text = self._wire.dumps({"i": index, "error": type(exc).__name__})
         else:

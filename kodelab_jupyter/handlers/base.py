@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from ..practice import PracticeService
 
 MAX_BODY_BYTES = 64 * 1024
+# Tornado setting raising that limit (the hub service receives notebooks in request bodies).
+MAX_BODY_SETTING = "kodelab_max_body_bytes"
 # jupyter-server's own token/password identities: one person, anonymous per-browser names.
 _ANONYMOUS_PROVIDERS = (IdentityProvider, PasswordIdentityProvider)
 _STATUS_OF = {StoreNotFound: 404, StoreConflict: 409, SubmissionError: 422, ContentError: 422}
@@ -49,8 +51,9 @@ class KodeLabHandler(ExtensionHandlerMixin, APIHandler):  # type: ignore[misc]
     def json_body(self) -> dict[str, Any]:
         """The request body as a JSON object; 400/413 with a message otherwise."""
         raw = self.request.body or b""
-        if len(raw) > MAX_BODY_BYTES:
-            raise TooLarge(f"request body larger than {MAX_BODY_BYTES // 1024} KB")
+        limit = int(self.settings.get(MAX_BODY_SETTING, MAX_BODY_BYTES))
+        if len(raw) > limit:
+            raise TooLarge(f"request body larger than {limit // 1024} KB")
         try:
             body = json.loads(raw or b"{}")
         except ValueError:

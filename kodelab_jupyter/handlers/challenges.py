@@ -47,22 +47,28 @@ class ChallengeHandler(KodeLabHandler):
 
 
 class StartHandler(KodeLabHandler):
-    """POST /kodelab/api/challenges/{id}/start"""
+    """POST /kodelab/api/challenges/{id}/start ({path} only in the hub service)"""
 
     @web.authenticated
     @authorized
     async def post(self, challenge_id: str) -> None:
-        self.reply(await self.practice.start(self.user_name, challenge_id))
+        path = self.json_body().get("path") if self.practice.files is None else None
+        self.reply(await self.practice.start(self.user_name, challenge_id, path))
 
 
 class RunHandler(KodeLabHandler):
-    """POST /kodelab/api/challenges/{id}/run {path}: visible tests only."""
+    """POST /kodelab/api/challenges/{id}/run {path} (+ {notebook} in the hub service):
+    visible tests only."""
 
     @web.authenticated
     @authorized
     async def post(self, challenge_id: str) -> None:
         body = self.json_body()
-        self.reply(await self.practice.run(self.user_name, challenge_id, body.get("path")))
+        self.reply(
+            await self.practice.run(
+                self.user_name, challenge_id, body.get("path"), body.get("notebook")
+            )
+        )
 
 
 class HintsHandler(KodeLabHandler):
@@ -84,7 +90,8 @@ class GiveUpHandler(KodeLabHandler):
 
 
 class SubmissionsHandler(KodeLabHandler):
-    """POST /kodelab/api/submissions {challenge_id, path}; GET ?challenge_id= (history)."""
+    """POST /kodelab/api/submissions {challenge_id, path} (+ {notebook} in the hub service);
+    GET ?challenge_id= (history)."""
 
     @web.authenticated
     @authorized
@@ -92,7 +99,9 @@ class SubmissionsHandler(KodeLabHandler):
         body = self.json_body()
         if "challenge_id" not in body or "path" not in body:
             raise BadRequest("body needs 'challenge_id' and 'path'")
-        result = await self.practice.submit(self.user_name, body["challenge_id"], body["path"])
+        result = await self.practice.submit(
+            self.user_name, body["challenge_id"], body["path"], body.get("notebook")
+        )
         self.reply(result, status=202)
 
     @web.authenticated

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..errors import BadRequest
+from ..errors import BadRequest, KodeLabError, NotFound
 from ..interview.card_png import render_card
+from ..interview.notebook import CODE_ROUND_TYPES, InterviewNotebooks
 from .base import KodeLabHandler
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ SCENARIO = r"(?P<scenario_id>[a-z0-9]+(?:-[a-z0-9]+)*)"
 SESSION = r"(?P<session_id>[0-9]{1,18})"
 ROUND = r"(?P<round_id>[a-z0-9]+(?:-[a-z0-9]+)*)"
 TOKEN = r"(?P<token>[A-Za-z0-9_-]{1,64})"
+NOTEBOOKS_KEY = "kodelab_interview_notebooks"
 
 
 class InterviewHandler(KodeLabHandler):
@@ -29,12 +31,59 @@ class InterviewHandler(KodeLabHandler):
         engine: InterviewEngine = self.settings["kodelab"].interviews
         return engine
 
-    def answer(self) -> Any:
-        """The ``answer`` of the JSON body (code as a string, or the round's structured answer)."""
+    @property
+    def notebooks(self) -> InterviewNotebooks:
+        """The session notebooks (one instance per server, so appends are serialized)."""
+        notebooks = self.settings.get(NOTEBOOKS_KEY)
+        if notebooks is None:
+            practice = self.settings["kodelab"].practice
+            notebooks = InterviewNotebooks(
+                self.contents_manager,
+                workspace=getattr(practice, "workspace", "kodelab"),
+                catalog=self.engine.catalog,
+                max_notebook_bytes=getattr(practice, "max_notebook_bytes", 5 * 1024 * 1024),
+            )
+            self.settings[NOTEBOOKS_KEY] = notebooks
+        assert isinstance(notebooks, InterviewNotebooks)
+        return notebooks
+
+    async def follow(self, view: dict[str, Any]) -> dict[str, Any]:
+        """Bring the session's notebook up to date with ``view`` (and record its path).
+
+        The session is what counts: a notebook that cannot be written is reported in
+        ``notebook_error`` rather than failing the request.
+        """
+        try:
+            path = await self.notebooks.ensure(view)
+            if path != view.get("path"):
+                await self.engine.set_path(self.user_name, int(view["id"]), path)
+                view["path"] = path
+        except KodeLabError as exc:
+            self.log.warning("interview session %s: notebook not updated: %s", view["id"], exc)
+            view["notebook_error"] = str(exc)
+        except Exception:
+            self.log.exception("interview session %s: notebook not updated", view["id"])
+            view["notebook_error"] = "the session notebook could not be updated"
+        return view
+
+    async def answer(self, session_id: int, round_id: str) -> Any:
+        """The answer of the JSON body: ``{"answer": ...}`` (code as a string, or the round's
+        structured answer), or ``{"path": notebook}`` for a code round, whose answer is that
+        round's answer cell in the saved session notebook."""
         body = self.json_body()
-        if "answer" not in body:
-            raise BadRequest("body needs 'answer'")
-        return body["answer"]
+        if "answer" in body:
+            return body["answer"]
+        if "path" not in body:
+            raise BadRequest("body needs 'answer' (or 'path' of the notebook for code rounds)")
+        view = await self.engine.state(self.user_name, session_id)
+        kinds = {r["id"]: r["type"] for r in view["rounds"]}
+        if round_id not in kinds:
+            raise NotFound(f"no round '{round_id}' in this interview")
+        if kinds[round_id] not in CODE_ROUND_TYPES:
+            raise BadRequest(
+                f"round '{round_id}' is a {kinds[round_id]} round: send its 'answer', not a 'path'"
+            )
+        return await self.notebooks.answer_at(body["path"], session_id, round_id)
 
     def png(self, data: bytes) -> None:
         """Send a PNG image."""
@@ -62,12 +111,14 @@ class ScenarioHandler(InterviewHandler):
 
 
 class StartSessionHandler(InterviewHandler):
-    """POST /kodelab/api/interviews/{id}/sessions: start; round 1 opens now."""
+    """POST /kodelab/api/interviews/{id}/sessions: start; round 1 opens now, and the session
+    notebook is created with round 1's section."""
 
     @web.authenticated
     @authorized
     async def post(self, scenario_id: str) -> None:
-        self.reply(await self.engine.start(self.user_name, scenario_id), status=201)
+        view = await self.engine.start(self.user_name, scenario_id)
+        self.reply(await self.follow(view), status=201)
 
 
 class SessionsHandler(InterviewHandler):
@@ -85,27 +136,31 @@ class SessionHandler(InterviewHandler):
     @web.authenticated
     @authorized
     async def get(self, session_id: str) -> None:
-        self.reply(await self.engine.state(self.user_name, int(session_id)))
+        self.reply(await self.follow(await self.engine.state(self.user_name, int(session_id))))
 
 
 class DraftHandler(InterviewHandler):
-    """PUT .../rounds/{rid}/draft {answer}: save the open round's answer so far."""
+    """PUT .../rounds/{rid}/draft {answer} or {path}: save the open round's answer so far."""
 
     @web.authenticated
     @authorized
     async def put(self, session_id: str, round_id: str) -> None:
-        answer = self.answer()
-        self.reply(await self.engine.save_draft(self.user_name, int(session_id), round_id, answer))
+        sid = int(session_id)
+        answer = await self.answer(sid, round_id)
+        self.reply(await self.engine.save_draft(self.user_name, sid, round_id, answer))
 
 
 class SubmitRoundHandler(InterviewHandler):
-    """POST .../rounds/{rid}/submit {answer}: grade the round; the next one opens."""
+    """POST .../rounds/{rid}/submit {answer} or {path}: grade the round; the next one opens
+    (and its section is appended to the session notebook)."""
 
     @web.authenticated
     @authorized
     async def post(self, session_id: str, round_id: str) -> None:
-        answer = self.answer()
-        self.reply(await self.engine.submit(self.user_name, int(session_id), round_id, answer))
+        sid = int(session_id)
+        answer = await self.answer(sid, round_id)
+        view = await self.engine.submit(self.user_name, sid, round_id, answer)
+        self.reply(await self.follow(view))
 
 
 class EndHandler(InterviewHandler):
@@ -114,7 +169,7 @@ class EndHandler(InterviewHandler):
     @web.authenticated
     @authorized
     async def post(self, session_id: str) -> None:
-        self.reply(await self.engine.end(self.user_name, int(session_id)))
+        self.reply(await self.follow(await self.engine.end(self.user_name, int(session_id))))
 
 
 class ScorecardHandler(InterviewHandler):

@@ -358,6 +358,21 @@ class InterviewEngine(LoggingConfigurable):
         scenario, record = await self._change(user, session_id, None)
         return self._view(scenario, record)
 
+    async def set_path(self, user: str, session_id: int, path: str) -> None:
+        """Remember where the session's notebook is (the notebook follows the session)."""
+        for _ in range(_RETRIES):
+            _, record = await self._load(user, session_id)
+            if record.path == path:
+                return
+            try:
+                await asyncio.to_thread(
+                    self.store.update_interview, session_id, record.version, path=path
+                )
+            except StoreConflict:
+                continue
+            return
+        raise Conflict("the session is busy; try again")
+
     async def sessions(self, user: str) -> list[dict[str, Any]]:
         """The user's sessions, newest first (summary only)."""
         records = await asyncio.to_thread(self.store.list_interviews, user)

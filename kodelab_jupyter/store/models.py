@@ -191,3 +191,87 @@ class InterviewSession(Base):
     overall_score: Mapped[float | None]
     share_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(default=0)
+
+
+STUDENT, INSTRUCTOR = "student", "instructor"
+ROLES = (STUDENT, INSTRUCTOR)
+
+
+class Course(Base):
+    """A course: groups assignments (challenges and interviews) and the people enrolled."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    title: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Assignment(Base):
+    """Challenges and interviews given to a course, open from ``opens_at``, due at ``due_at``.
+
+    ``late_policy`` is ``{"mode": "accept" | "penalty" | "reject", "penalty_per_day": float,
+    "max_late_days": int | null}`` (see :class:`kodelab_jupyter.store.LatePolicy`). Grades are
+    never stored here: the gradebook is computed from the submissions.
+    """
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_course_id", "course_id"),)
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"))
+    title: Mapped[str]
+    challenge_ids: Mapped[list[str]] = mapped_column(JSONText)
+    interview_ids: Mapped[list[str]] = mapped_column(JSONText)
+    opens_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    late_policy: Mapped[dict[str, Any]] = mapped_column(JSONText)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Enrollment(Base):
+    """A user's role in a course and where the enrollment came from.
+
+    ``source`` is ``'manual'`` or ``'hub-group:<group name>'``: syncing a group only ever
+    removes the enrollments that came from that group.
+    """
+
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        Index("ix_enrollments_user_id", "user_id"),
+        _one_of("role", ROLES),
+    )
+
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Regrade(Base):
+    """One regrade of a submission: the result it replaced and the one it set.
+
+    The submission row always holds the current result (so every existing query, the
+    progress table and the gradebook see it); this table is the history, oldest first.
+    """
+
+    __tablename__ = "regrades"
+    __table_args__ = (Index("ix_regrades_submission_id", "submission_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    regraded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str | None]
+    old_content_hash: Mapped[str]
+    old_verdict: Mapped[str | None] = mapped_column(String(32))
+    old_score: Mapped[float | None]
+    old_max_score: Mapped[float | None]
+    old_tests: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONText)
+    old_message: Mapped[str | None] = mapped_column(Text)
+    old_duration_s: Mapped[float | None]
+    new_content_hash: Mapped[str]
+    new_verdict: Mapped[str | None] = mapped_column(String(32))
+    new_score: Mapped[float | None]
+    new_max_score: Mapped[float | None]

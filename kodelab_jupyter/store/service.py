@@ -7,7 +7,7 @@ frozen dataclasses, never ORM objects.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
@@ -27,6 +27,7 @@ from sqlalchemy import (
     Select,
     case,
     create_engine,
+    delete,
     event,
     func,
     make_url,
@@ -38,18 +39,37 @@ from sqlalchemy.orm import Session
 from traitlets import Unicode, default
 from traitlets.config import LoggingConfigurable
 
+from .courses import (
+    AssignmentRecord,
+    Attempt,
+    CourseRecord,
+    EnrollmentRecord,
+    GradeRow,
+    LatePolicy,
+    RegradeRecord,
+    SyncResult,
+    compute_gradebook,
+)
 from .errors import Conflict, NotFound, StoreError
 from .models import (
     ACCEPTED,
     ACTIVE,
     DONE,
+    FINISHED,
+    INSTRUCTOR,
     KINDS,
     PENDING,
+    ROLES,
     RUNNING,
+    STUDENT,
     SUBMIT,
+    Assignment,
     Challenge,
+    Course,
+    Enrollment,
     InterviewSession,
     Progress,
+    Regrade,
     Start,
     Submission,
     User,
@@ -213,7 +233,8 @@ def _insert(session: Session) -> Callable[[Any], sqlite.Insert | postgresql.Inse
 
 
 class Store(LoggingConfigurable):
-    """Persistence of users, challenges, starts, submissions and progress (SQLite or PostgreSQL)."""
+    """Persistence of users, challenges, starts, submissions, progress, interviews, courses,
+    assignments and enrollments (SQLite or PostgreSQL)."""
 
     db_url = Unicode(
         help="SQLAlchemy URL of the KodeLab database. "
@@ -708,6 +729,527 @@ class Store(LoggingConfigurable):
         submission, name = row
         return _record(SubmissionRecord, submission, user=name)
 
+    # -- courses, assignments, enrollments ------------------------------------------------
+    # Grades are not stored: gradebook() computes them from the submissions every time.
+
+    def put_course(self, course_id: str, title: str) -> CourseRecord:
+        """Create the course, or change its title (``created_at`` is kept)."""
+        with self._transaction(write=True) as session:
+            insert = _insert(session)(Course).values(id=course_id, title=title, created_at=utcnow())
+            session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[Course.id], set_={"title": insert.excluded.title}
+                )
+            )
+            return self._course(session, course_id)
+
+    def ensure_course(self, course_id: str, title: str) -> CourseRecord:
+        """The course, created with ``title`` when missing (an existing title is kept)."""
+        with self._transaction(write=True) as session:
+            insert = _insert(session)(Course).values(id=course_id, title=title, created_at=utcnow())
+            session.execute(insert.on_conflict_do_nothing(index_elements=[Course.id]))
+            return self._course(session, course_id)
+
+    def get_course(self, course_id: str) -> CourseRecord:
+        """One course; :class:`NotFound` if there is none."""
+        with self._transaction() as session:
+            return self._course(session, course_id)
+
+    def list_courses(self) -> list[CourseRecord]:
+        """Every course, by id."""
+        with self._transaction() as session:
+            return [
+                _record(CourseRecord, c)
+                for c in session.scalars(select(Course).order_by(Course.id))
+            ]
+
+    def put_assignment(
+        self,
+        assignment_id: str,
+        course_id: str,
+        title: str,
+        challenge_ids: Iterable[str],
+        interview_ids: Iterable[str] = (),
+        opens_at: datetime | None = None,
+        due_at: datetime | None = None,
+        late_policy: LatePolicy | Mapping[str, Any] | None = None,
+    ) -> AssignmentRecord:
+        """Create the assignment, or replace everything but its course and ``created_at``.
+
+        ``opens_at`` defaults to now; ids are kept in order without duplicates. ValueError for
+        a bad late policy or a due date before the opening; :class:`NotFound` if the course
+        does not exist; :class:`Conflict` if the assignment id belongs to another course.
+        """
+        policy = (
+            late_policy
+            if isinstance(late_policy, LatePolicy)
+            else LatePolicy.from_json(late_policy)
+        )
+        now = utcnow()
+        opens = opens_at or now
+        if due_at is not None and due_at < opens:
+            raise ValueError("due_at is before opens_at")
+        with self._transaction(write=True) as session:
+            self._course(session, course_id)
+            insert = _insert(session)(Assignment).values(
+                id=assignment_id,
+                course_id=course_id,
+                title=title,
+                challenge_ids=list(dict.fromkeys(challenge_ids)),
+                interview_ids=list(dict.fromkeys(interview_ids)),
+                opens_at=opens,
+                due_at=due_at,
+                late_policy=policy.to_json(),
+                created_at=now,
+                updated_at=now,
+            )
+            new = insert.excluded
+            changed = (
+                "title",
+                "challenge_ids",
+                "interview_ids",
+                "opens_at",
+                "due_at",
+                "late_policy",
+                "updated_at",
+            )
+            done = session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[Assignment.id],
+                    set_={name: new[name] for name in changed},
+                    where=Assignment.course_id == new.course_id,
+                ).returning(Assignment.id)
+            ).first()
+            if done is None:
+                raise Conflict(f"assignment {assignment_id!r} belongs to another course")
+            return self._assignment(session, assignment_id)
+
+    def get_assignment(self, assignment_id: str) -> AssignmentRecord:
+        """One assignment; :class:`NotFound` if there is none."""
+        with self._transaction() as session:
+            return self._assignment(session, assignment_id)
+
+    def list_assignments(self, course_id: str | None = None) -> list[AssignmentRecord]:
+        """The course's assignments (every assignment without ``course_id``), by opening."""
+        query = select(Assignment).order_by(Assignment.opens_at, Assignment.id)
+        if course_id is not None:
+            query = query.where(Assignment.course_id == course_id)
+        with self._transaction() as session:
+            return [_assignment_record(a) for a in session.scalars(query)]
+
+    def enroll(
+        self, course_id: str, users: Iterable[str], role: str = STUDENT, source: str = "manual"
+    ) -> list[EnrollmentRecord]:
+        """Enroll the users with ``role``; an existing enrollment takes the new role and source.
+
+        :class:`NotFound` if the course does not exist. Returns the users' enrollments.
+        """
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+        names = list(dict.fromkeys(users))
+        with self._transaction(write=True) as session:
+            self._course(session, course_id)
+            now = utcnow()
+            for name in names:
+                insert = _insert(session)(Enrollment).values(
+                    course_id=course_id,
+                    user_id=self._user_id(session, name),
+                    role=role,
+                    source=source,
+                    created_at=now,
+                )
+                session.execute(
+                    insert.on_conflict_do_update(
+                        index_elements=[Enrollment.course_id, Enrollment.user_id],
+                        set_={"role": insert.excluded.role, "source": insert.excluded.source},
+                    )
+                )
+            query = _enrollments().where(Enrollment.course_id == course_id, User.name.in_(names))
+            return [_record(EnrollmentRecord, e, user=n) for e, n in session.execute(query)]
+
+    def unenroll(self, course_id: str, users: Iterable[str]) -> list[str]:
+        """Remove the users' enrollments in the course; returns who was enrolled."""
+        names = list(dict.fromkeys(users))
+        ids = select(User.id).where(User.name.in_(names))
+        with self._transaction(write=True) as session:
+            gone = session.execute(
+                delete(Enrollment)
+                .where(Enrollment.course_id == course_id, Enrollment.user_id.in_(ids))
+                .returning(Enrollment.user_id)
+            ).scalars()
+            removed = set(gone)
+            return sorted(
+                session.scalars(select(User.name).where(User.id.in_(removed))) if removed else []
+            )
+
+    def sync_group(
+        self, course_id: str, group: str, members: Iterable[str], role: str = STUDENT
+    ) -> SyncResult:
+        """Make the course's enrollments from hub group ``group`` match its ``members``.
+
+        Members not enrolled yet are added with ``role`` and source ``hub-group:<group>``;
+        enrollments from that group whose user left it are removed. Enrollments of another
+        source (manual, another group) are never touched, so a member who is already
+        enrolled keeps their role. One transaction: a concurrent sync sees all or nothing.
+        """
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+        source = f"hub-group:{group}"
+        names = list(dict.fromkeys(members))
+        with self._transaction(write=True) as session:
+            self._course(session, course_id)
+            ids = {self._user_id(session, name): name for name in names}
+            added: list[str] = []
+            now = utcnow()
+            for user_id, name in ids.items():
+                insert = _insert(session)(Enrollment).values(
+                    course_id=course_id, user_id=user_id, role=role, source=source, created_at=now
+                )
+                inserted = session.execute(
+                    insert.on_conflict_do_nothing(
+                        index_elements=[Enrollment.course_id, Enrollment.user_id]
+                    ).returning(Enrollment.user_id)
+                ).first()
+                if inserted is not None:
+                    added.append(name)
+            gone = session.execute(
+                delete(Enrollment)
+                .where(
+                    Enrollment.course_id == course_id,
+                    Enrollment.source == source,
+                    Enrollment.user_id.not_in(list(ids)),
+                )
+                .returning(Enrollment.user_id)
+            ).scalars()
+            removed_ids = set(gone)
+            removed = (
+                sorted(session.scalars(select(User.name).where(User.id.in_(removed_ids))))
+                if removed_ids
+                else []
+            )
+        return SyncResult(course_id, source, tuple(sorted(added)), tuple(removed))
+
+    def enrollments(self, course_id: str, role: str | None = None) -> list[EnrollmentRecord]:
+        """The course's enrollments, by user name."""
+        query = _enrollments().where(Enrollment.course_id == course_id).order_by(User.name)
+        if role is not None:
+            query = query.where(Enrollment.role == role)
+        with self._transaction() as session:
+            return [_record(EnrollmentRecord, e, user=n) for e, n in session.execute(query)]
+
+    def courses_of(self, user: str, role: str | None = None) -> list[CourseRecord]:
+        """The courses the user is enrolled in (with ``role`` only, when given), by id."""
+        query = (
+            select(Course)
+            .join(Enrollment, Enrollment.course_id == Course.id)
+            .join(User, Enrollment.user_id == User.id)
+            .where(User.name == user)
+            .order_by(Course.id)
+        )
+        if role is not None:
+            query = query.where(Enrollment.role == role)
+        with self._transaction() as session:
+            return [_record(CourseRecord, c) for c in session.scalars(query)]
+
+    def is_instructor(self, user: str, course_id: str) -> bool:
+        """Whether the user is enrolled as an instructor of the course."""
+        query = (
+            select(Enrollment.role)
+            .join(User, Enrollment.user_id == User.id)
+            .where(User.name == user, Enrollment.course_id == course_id)
+        )
+        with self._transaction() as session:
+            return session.execute(query).scalar_one_or_none() == INSTRUCTOR
+
+    def assignments_of(self, user: str, now: datetime | None = None) -> list[AssignmentRecord]:
+        """The assignments the user sees: every assignment of a course they instruct, and
+        the open ones (:meth:`AssignmentRecord.is_open` at ``now``) of a course they take."""
+        moment = now or utcnow()
+        query = (
+            select(Assignment, Enrollment.role)
+            .join(Enrollment, Enrollment.course_id == Assignment.course_id)
+            .join(User, Enrollment.user_id == User.id)
+            .where(User.name == user)
+            .order_by(Assignment.opens_at, Assignment.id)
+        )
+        with self._transaction() as session:
+            rows = [(_assignment_record(a), role) for a, role in session.execute(query)]
+        return [a for a, role in rows if role == INSTRUCTOR or a.is_open(moment)]
+
+    def course_submissions(
+        self,
+        course_id: str,
+        challenge_ids: Iterable[str] | None = None,
+        since: datetime | None = None,
+        statuses: Iterable[str] = (DONE,),
+        newest: int | None = None,
+    ) -> list[SubmissionRecord]:
+        """'submit' submissions of the course's students, oldest first.
+
+        Only of ``challenge_ids`` (default: every challenge of the course's assignments),
+        made at or after ``since``, with one of ``statuses``; with ``newest``, only that
+        many of the most recent ones, newest first.
+        """
+        with self._transaction() as session:
+            if challenge_ids is None:
+                ids: set[str] = set()
+                for row in session.scalars(
+                    select(Assignment.challenge_ids).where(Assignment.course_id == course_id)
+                ):
+                    ids.update(row)
+            else:
+                ids = set(challenge_ids)
+            query = (
+                _submissions()
+                .join(
+                    Enrollment,
+                    (Enrollment.user_id == Submission.user_id)
+                    & (Enrollment.course_id == course_id)
+                    & (Enrollment.role == STUDENT),
+                )
+                .where(
+                    Submission.kind == SUBMIT,
+                    Submission.challenge_id.in_(ids),
+                    Submission.status.in_(list(statuses)),
+                )
+                .order_by(Submission.created_at, Submission.id)
+            )
+            if since is not None:
+                query = query.where(Submission.created_at >= since)
+            if newest is not None:
+                query = query.order_by(None).order_by(
+                    Submission.created_at.desc(), Submission.id.desc()
+                )
+                query = query.limit(newest)
+            return [_record(SubmissionRecord, s, user=n) for s, n in session.execute(query)]
+
+    def course_starts(self, course_id: str) -> list[StartRecord]:
+        """The starts of every challenge by the course's students."""
+        query = _starts().join(
+            Enrollment,
+            (Enrollment.user_id == Start.user_id)
+            & (Enrollment.course_id == course_id)
+            & (Enrollment.role == STUDENT),
+        )
+        with self._transaction() as session:
+            return [_record(StartRecord, s, user=n) for s, n in session.execute(query)]
+
+    def gradebook(
+        self,
+        course_id: str,
+        challenge_max: Mapping[str, float] | None = None,
+        interview_max: Mapping[str, float] | None = None,
+    ) -> list[GradeRow]:
+        """Every enrolled student x assignment grade of the course, computed from the
+        submissions (rules in :mod:`kodelab_jupyter.store.courses`).
+
+        ``challenge_max`` / ``interview_max`` give each item's maximum score (from the
+        content); an item missing there takes the largest ``max_score`` (rounds) seen in
+        its submissions (sessions), else 0. Rows are ordered by assignment (opening time),
+        then student. One read transaction, so the rows are consistent with each other.
+        :class:`NotFound` if the course does not exist.
+        """
+        with self._transaction() as session:
+            self._course(session, course_id)
+            assignments = [
+                _assignment_record(a)
+                for a in session.scalars(
+                    select(Assignment)
+                    .where(Assignment.course_id == course_id)
+                    .order_by(Assignment.opens_at, Assignment.id)
+                )
+            ]
+            students = list(
+                session.scalars(
+                    select(User.name)
+                    .join(Enrollment, Enrollment.user_id == User.id)
+                    .where(Enrollment.course_id == course_id, Enrollment.role == STUDENT)
+                )
+            )
+            enrolled = (
+                select(Enrollment.user_id)
+                .where(Enrollment.course_id == course_id, Enrollment.role == STUDENT)
+                .scalar_subquery()
+            )
+            challenge_ids = {i for a in assignments for i in a.challenge_ids}
+            interview_ids = {i for a in assignments for i in a.interview_ids}
+            submissions = [
+                Attempt(
+                    id=row.id,
+                    user=row.name,
+                    item_id=row.challenge_id,
+                    done=row.status == DONE,
+                    score=row.score,
+                    max_score=row.max_score,
+                    at=row.created_at,
+                )
+                for row in session.execute(
+                    select(
+                        Submission.id,
+                        User.name,
+                        Submission.challenge_id,
+                        Submission.status,
+                        Submission.score,
+                        Submission.max_score,
+                        Submission.created_at,
+                    )
+                    .join(User, Submission.user_id == User.id)
+                    .where(
+                        Submission.kind == SUBMIT,
+                        Submission.challenge_id.in_(challenge_ids),
+                        Submission.user_id.in_(enrolled),
+                    )
+                )
+            ]
+            sessions = [
+                Attempt(
+                    id=row.id,
+                    user=row.name,
+                    item_id=row.scenario_id,
+                    done=True,
+                    score=(row.overall_score or 0.0) * len(row.rounds or []),
+                    max_score=float(len(row.rounds or [])),
+                    at=row.finished_at or row.started_at,
+                )
+                for row in session.execute(
+                    select(
+                        InterviewSession.id,
+                        User.name,
+                        InterviewSession.scenario_id,
+                        InterviewSession.overall_score,
+                        InterviewSession.rounds,
+                        InterviewSession.started_at,
+                        InterviewSession.finished_at,
+                    )
+                    .join(User, InterviewSession.user_id == User.id)
+                    .where(
+                        InterviewSession.status == FINISHED,
+                        InterviewSession.scenario_id.in_(interview_ids),
+                        InterviewSession.user_id.in_(enrolled),
+                    )
+                )
+            ]
+        return compute_gradebook(
+            course_id,
+            assignments,
+            students,
+            submissions,
+            sessions,
+            _maxima(submissions, challenge_max),
+            _maxima(sessions, interview_max),
+        )
+
+    # -- regrades: the submission holds the current result, ``regrades`` the history ----
+
+    def regrade_submission(
+        self,
+        submission_id: int,
+        verdict: Mapping[str, Any],
+        content_hash: str,
+        reason: str | None = None,
+    ) -> SubmissionRecord:
+        """Replace a finished submission's result with a new Verdict, keeping the old one.
+
+        In one transaction: the current result (and the content hash it was graded
+        against) goes to a new ``regrades`` row, the submission takes the new result and
+        ``content_hash``, and the user's progress on the challenge (best score, solved
+        time) is recomputed in SQL from all their finished submits. ``created_at`` (and so
+        lateness) and the attempt count never change. The row is locked while it is read
+        (``FOR UPDATE``; SQLite serialises writers), so two regrades racing on one
+        submission both land in the history in order. :class:`Conflict` unless the
+        submission is ``done``.
+        """
+        columns = _verdict_columns(verdict)
+        with self._transaction(write=True) as session:
+            old = session.execute(
+                select(Submission).where(Submission.id == submission_id).with_for_update()
+            ).scalar_one_or_none()
+            if old is None:
+                raise NotFound(f"submission {submission_id} not found")
+            if old.status != DONE:
+                raise Conflict(f"submission {submission_id} is {old.status}")
+            session.add(
+                Regrade(
+                    submission_id=submission_id,
+                    regraded_at=utcnow(),
+                    reason=reason,
+                    old_content_hash=old.content_hash,
+                    old_verdict=old.verdict,
+                    old_score=old.score,
+                    old_max_score=old.max_score,
+                    old_tests=old.tests,
+                    old_message=old.message,
+                    old_duration_s=old.duration_s,
+                    new_content_hash=content_hash,
+                    new_verdict=columns["verdict"],
+                    new_score=columns["score"],
+                    new_max_score=columns["max_score"],
+                )
+            )
+            session.flush()
+            session.execute(
+                update(Submission)
+                .where(Submission.id == submission_id)
+                .values(content_hash=content_hash, **columns)
+                .execution_options(synchronize_session=False)
+            )
+            if old.kind == SUBMIT:
+                self._recount_progress(session, old.user_id, old.challenge_id, columns)
+            session.expunge_all()
+            return self._get(session, submission_id)
+
+    def regrades(self, submission_id: int) -> list[RegradeRecord]:
+        """A submission's regrade history, oldest first."""
+        query = (
+            select(Regrade)
+            .where(Regrade.submission_id == submission_id)
+            .order_by(Regrade.regraded_at, Regrade.id)
+        )
+        with self._transaction() as session:
+            return [_record(RegradeRecord, r) for r in session.scalars(query)]
+
+    @staticmethod
+    def _recount_progress(
+        session: Session, user_id: int, challenge_id: str, columns: Mapping[str, Any]
+    ) -> None:
+        """Recompute best score and solved time of a progress row from the submissions."""
+        mine = (
+            Submission.user_id == user_id,
+            Submission.challenge_id == challenge_id,
+            Submission.kind == SUBMIT,
+            Submission.status == DONE,
+        )
+        session.execute(
+            update(Progress)
+            .where(Progress.user_id == user_id, Progress.challenge_id == challenge_id)
+            .values(
+                best_score=select(func.coalesce(func.max(Submission.score), 0.0))
+                .where(*mine)
+                .scalar_subquery(),
+                solved_at=select(func.min(Submission.created_at))
+                .where(*mine, Submission.verdict == ACCEPTED)
+                .scalar_subquery(),
+                max_score=func.coalesce(columns["max_score"], Progress.max_score),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    @staticmethod
+    def _course(session: Session, course_id: str) -> CourseRecord:
+        row = session.get(Course, course_id)
+        if row is None:
+            raise NotFound(f"course {course_id!r} not found")
+        return _record(CourseRecord, row)
+
+    @staticmethod
+    def _assignment(session: Session, assignment_id: str) -> AssignmentRecord:
+        row = session.execute(
+            select(Assignment).where(Assignment.id == assignment_id)
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFound(f"assignment {assignment_id!r} not found")
+        return _assignment_record(row)
+
 
 def _submissions() -> Select[Submission, str]:
     """``SELECT submission, user name`` — the base of every submission query."""
@@ -722,3 +1264,32 @@ def _interviews() -> Select[InterviewSession, str]:
 def _starts() -> Select[Start, str]:
     """``SELECT start, user name`` — the base of every start query."""
     return select(Start, User.name).join(User, Start.user_id == User.id)
+
+
+def _enrollments() -> Select[Enrollment, str]:
+    """``SELECT enrollment, user name`` — the base of every enrollment query."""
+    return select(Enrollment, User.name).join(User, Enrollment.user_id == User.id)
+
+
+def _assignment_record(row: Assignment) -> AssignmentRecord:
+    return AssignmentRecord(
+        id=row.id,
+        course_id=row.course_id,
+        title=row.title,
+        challenge_ids=tuple(row.challenge_ids or ()),
+        interview_ids=tuple(row.interview_ids or ()),
+        opens_at=row.opens_at,
+        due_at=row.due_at,
+        late_policy=LatePolicy.from_json(row.late_policy),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _maxima(attempts: Iterable[Attempt], given: Mapping[str, float] | None) -> dict[str, float]:
+    """Each item's maximum score: ``given``, else the largest one seen in its attempts."""
+    seen: dict[str, float] = {}
+    for attempt in attempts:
+        if attempt.max_score is not None:
+            seen[attempt.item_id] = max(seen.get(attempt.item_id, 0.0), attempt.max_score)
+    return {**seen, **(given or {})}

@@ -1,0 +1,1 @@
+"""JupyterHub service mode and the instructor features."""
