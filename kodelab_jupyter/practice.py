@@ -225,6 +225,7 @@ class PracticeService(LoggingConfigurable):
             collections.deque
         )
         self._in_flight: collections.Counter[str] = collections.Counter()
+        self._start_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- catalog ------------------------------------------------------------------------
@@ -306,28 +307,30 @@ class PracticeService(LoggingConfigurable):
         reply then also holds the ``notebook`` to create there if no file is there yet.
         """
         challenge = self.challenge(challenge_id)
-        existing = await asyncio.to_thread(self.store.get_start, user, challenge_id)
-        if existing:
-            path = existing.path
-        elif self.files is not None:
-            path = await self.files.free_path(challenge_id, self._taken_by_others(user))
-        else:
-            path = (
-                clean_path(path)
-                if path is not None
-                else notebook_path(self.workspace, challenge_id)
+        # Users sharing one server's files must not be handed the same free path at once.
+        async with self._start_lock:
+            existing = await asyncio.to_thread(self.store.get_start, user, challenge_id)
+            if existing:
+                path = existing.path
+            elif self.files is not None:
+                path = await self.files.free_path(challenge_id, self._taken_by_others(user))
+            else:
+                path = (
+                    clean_path(path)
+                    if path is not None
+                    else notebook_path(self.workspace, challenge_id)
+                )
+            if self.files is not None and not await self.files.exists(path):
+                await self.files.save(build_notebook(challenge), path)
+            record, _ = await asyncio.to_thread(
+                self.store.start_challenge,
+                user,
+                challenge.id,
+                challenge.content_hash,
+                challenge.spec.title,
+                path,
+                challenge.spec.time_limit_minutes,
             )
-        if self.files is not None and not await self.files.exists(path):
-            await self.files.save(build_notebook(challenge), path)
-        record, _ = await asyncio.to_thread(
-            self.store.start_challenge,
-            user,
-            challenge.id,
-            challenge.content_hash,
-            challenge.spec.title,
-            path,
-            challenge.spec.time_limit_minutes,
-        )
         view: dict[str, Any] = {
             "path": record.path,
             "started_at": _iso(record.started_at),
