@@ -5,6 +5,11 @@
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+// The server's port: 8888 unless KODELAB_UI_PORT says otherwise (two runs side by side).
+const port = process.env.KODELAB_UI_PORT || '8888';
+// Screenshots, traces and the HTML report (scripts/ui-test: one folder per port).
+const results = process.env.KODELAB_UI_RESULTS || 'test-results';
+
 module.exports = {
   ...baseConfig,
   // One server, one database: the tests share the KodeLab state, so run them in order.
@@ -12,13 +17,14 @@ module.exports = {
   fullyParallel: false,
   timeout: 180 * 1000,
   expect: { timeout: 30 * 1000 },
-  outputDir: 'test-results/output',
+  outputDir: `${results}/output`,
   reporter: [
     ['list'],
-    ['html', { open: 'never', outputFolder: 'test-results/report' }]
+    ['html', { open: 'never', outputFolder: `${results}/report` }]
   ],
   use: {
     ...baseConfig.use,
+    baseURL: `http://localhost:${port}`,
     video: 'off',
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
@@ -38,8 +44,8 @@ module.exports = {
     }
   },
   webServer: {
-    command: 'jupyter lab --config jupyter_server_test_config.py',
-    url: 'http://localhost:8888/lab',
+    command: `jupyter lab --config jupyter_server_test_config.py --port ${port}`,
+    url: `http://localhost:${port}/lab`,
     timeout: 120 * 1000,
     reuseExistingServer: !process.env.CI,
     stdout: 'pipe',

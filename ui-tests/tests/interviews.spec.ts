@@ -8,7 +8,12 @@ import * as path from 'path';
 
 import { expect, test } from '@jupyterlab/galata';
 
-const SHOTS = path.join(__dirname, '..', 'test-results', 'screenshots');
+const SHOTS = path.join(
+  __dirname,
+  '..',
+  process.env.KODELAB_UI_RESULTS ?? 'test-results',
+  'screenshots'
+);
 
 test('interview lobby, session, scorecard and shared card', async ({
   page,

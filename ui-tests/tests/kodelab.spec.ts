@@ -9,7 +9,12 @@ import * as path from 'path';
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
-const SHOTS = path.join(__dirname, '..', 'test-results', 'screenshots');
+const SHOTS = path.join(
+  __dirname,
+  '..',
+  process.env.KODELAB_UI_RESULTS ?? 'test-results',
+  'screenshots'
+);
 
 const WRONG = 'def two_sum(nums, target): return [1, 0]';
 // O(n), first index kept for duplicates: passes the hidden large-input test too.
