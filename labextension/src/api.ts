@@ -67,6 +67,11 @@ export function errorMessage(
   return `${message.charAt(0).toUpperCase()}${message.slice(1)} [HTTP ${status}]`;
 }
 
+/** The message of anything thrown (an API error's is already readable). */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** What the server says about its own clock, from a response's `Date` header. */
 export function clockSkew(
   response: Response,
@@ -131,7 +136,7 @@ export class KodeLabAPI {
 
   /** One request; resolves with the parsed JSON body and the response. */
   async request<T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     endpoint: string,
     options: { body?: unknown; query?: Record<string, string | undefined> } = {}
   ): Promise<{ data: T; response: Response }> {

@@ -82,3 +82,16 @@ export const interviewIcon = new LabIcon({
   name: 'kodelab-jupyter:interview',
   svgstr: INTERVIEW
 });
+
+const FLAG = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M5 2h2v20H5z"/>
+    <path d="M8 3h11l-2.5 4.5L19 12H8zm2 2v5h5.6l-1.4-2.5L15.6 5z"/>
+  </g>
+</svg>`;
+
+/** Give up (a white flag). */
+export const giveUpIcon = new LabIcon({
+  name: 'kodelab-jupyter:give-up',
+  svgstr: FLAG
+});

@@ -7,9 +7,13 @@
  * - `kodelab-jupyter:notebook` adds the challenge toolbar to challenge notebooks, the
  *   results panel (right area) and the commands (Submit: Accel Shift Enter).
  *
- * Only `JupyterFrontEnd` and the notebook tracker are required, so the same plugins run in
- * JupyterLab 4 and in Notebook 7 (whose shell has left/right areas too; a shell without
- * them only logs a warning and the toolbar still works).
+ * Only `JupyterFrontEnd` and the notebook tracker are required (the layout restorer and the
+ * command palette are optional), so the same plugins run in JupyterLab 4 and in Notebook 7,
+ * whose shell has left/right side panels too (View › Left/Right Sidebar): the toolbar, the
+ * results panel, the sidebar and the lobby work there; scorecards, main-area widgets in Lab,
+ * open in the right side panel (Notebook 7's main area holds only its document). A shell
+ * without side areas only logs a warning and the toolbar still works.
+ * ui-tests/tests/notebook7.spec.ts checks Notebook 7 in a browser.
  */
 import {
   ILayoutRestorer,
@@ -31,6 +35,7 @@ import {
 } from '@jupyterlab/notebook';
 import { CommandRegistry } from '@lumino/commands';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
+import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { KodeLabAPI, KodeLabApiError } from './api';
@@ -49,7 +54,16 @@ import {
   challengeIdOf
 } from './session';
 import { KodeLabService } from './service';
+import {
+  FINISHED_ROLE,
+  ROUND_ROLE,
+  interviewSessionOf
+} from './sessionnotebook';
 import { IKodeLab } from './tokens';
+import type {
+  IInterviewDocument,
+  IInterviewToolbarActions
+} from './interviewbar';
 
 export * from './tokens';
 export { KodeLabAPI, KodeLabApiError } from './api';
@@ -62,6 +76,7 @@ export namespace CommandIDs {
   export const runTests = 'kodelab:run-tests';
   export const submit = 'kodelab:submit';
   export const showHints = 'kodelab:show-hints';
+  export const giveUp = 'kodelab:give-up';
   export const showResults = 'kodelab:show-results';
   export const openInterviews = 'kodelab:open-interviews';
   export const openScorecard = 'kodelab:open-scorecard';
@@ -111,6 +126,17 @@ function addToArea(
     console.warn(`KodeLab: this application has no ${area} area`, err);
     return false;
   }
+}
+
+/**
+ * Add a widget to the main area. Notebook 7's main area holds its one document and ignores
+ * more: there the widget goes to the right side panel. False when neither took it.
+ */
+function addToMain(app: JupyterFrontEnd, widget: Widget): boolean {
+  app.shell.add(widget, 'main');
+  return (
+    widget.isAttached || !!widget.parent || addToArea(app, widget, 'right', 700)
+  );
 }
 
 const core: JupyterFrontEndPlugin<IKodeLab> = {
@@ -179,6 +205,21 @@ const catalog: JupyterFrontEndPlugin<void> = {
   }
 };
 
+/** Put KodeLab's items before the toolbar's spacer (at its end if it has none). */
+function addToolbarItems(
+  panel: NotebookPanel,
+  items: Array<[string, Widget]>
+): Widget[] {
+  const toolbar = panel.toolbar;
+  const hasSpacer = [...toolbar.names()].includes('spacer');
+  for (const [name, widget] of items) {
+    if (!(hasSpacer && toolbar.insertBefore('spacer', name, widget))) {
+      toolbar.addItem(name, widget);
+    }
+  }
+  return items.map(([, widget]) => widget);
+}
+
 /** Adds the challenge toolbar to challenge notebooks and tracks their sessions. */
 class ChallengeToolbarExtension implements DocumentRegistry.IWidgetExtension<
   NotebookPanel,
@@ -218,17 +259,15 @@ class ChallengeToolbarExtension implements DocumentRegistry.IWidgetExtension<
           void this._app.commands.execute('docmanager:open', { path })
       });
       panel.addClass('kodelab-mod-challenge');
-      const toolbar = panel.toolbar;
-      const hasSpacer = [...toolbar.names()].includes('spacer');
-      for (const [name, widget] of challengeToolbarItems(session, {
-        showResults: this._showResults,
-        submitShortcut: shortcutLabel(this._app.commands, CommandIDs.submit)
-      })) {
-        items.push(widget);
-        if (!(hasSpacer && toolbar.insertBefore('spacer', name, widget))) {
-          toolbar.addItem(name, widget);
-        }
-      }
+      items.push(
+        ...addToolbarItems(
+          panel,
+          challengeToolbarItems(session, {
+            showResults: this._showResults,
+            submitShortcut: shortcutLabel(this._app.commands, CommandIDs.submit)
+          })
+        )
+      );
       this._kodelab.sessions.add(panel, session);
       void session.initialize();
     });
@@ -251,7 +290,7 @@ function shortcutLabel(commands: CommandRegistry, command: string): string {
 const notebook: JupyterFrontEndPlugin<void> = {
   id: 'kodelab-jupyter:notebook',
   description:
-    'Challenge toolbar (countdown, Run tests, Submit, Hints), results panel and history.',
+    'Challenge toolbar (countdown, Run tests, Submit, Hints, Give up), results panel and history.',
   autoStart: true,
   requires: [IKodeLab, INotebookTracker],
   optional: [ILayoutRestorer, ICommandPalette],
@@ -333,6 +372,21 @@ const notebook: JupyterFrontEndPlugin<void> = {
       isEnabled: enabled,
       execute: () => current()?.showHints()
     });
+    app.commands.addCommand(CommandIDs.giveUp, {
+      describedBy: NO_ARGS,
+      label: 'KodeLab: Give Up…',
+      caption:
+        'Unlock every hint and, when the challenge allows it, see the reference solution (asks first)',
+      // Not while grading, nor once solved or given up.
+      isEnabled: () => enabled() && !!current()?.canGiveUp,
+      execute: async () => {
+        const session = current();
+        if (session) {
+          const { confirmGiveUp } = await import('./giveup');
+          await confirmGiveUp(session);
+        }
+      }
+    });
     app.commands.addCommand(CommandIDs.showResults, {
       describedBy: NO_ARGS,
       label: 'KodeLab: Show Results and History',
@@ -343,12 +397,99 @@ const notebook: JupyterFrontEndPlugin<void> = {
       CommandIDs.runTests,
       CommandIDs.submit,
       CommandIDs.showHints,
+      CommandIDs.giveUp,
       CommandIDs.showResults
     ]) {
       palette?.addItem({ command, category: 'KodeLab' });
     }
   }
 };
+
+/** A session notebook as its interview tracker sees it. */
+function interviewDocument(
+  context: DocumentRegistry.IContext<INotebookModel>
+): IInterviewDocument {
+  const saved = new Signal<unknown, unknown>(context);
+  context.saveState.connect((_, state) => {
+    if (state === 'completed') {
+      saved.emit(undefined);
+    }
+  });
+  return {
+    get localPath() {
+      return context.localPath;
+    },
+    get dirty() {
+      return context.model.dirty;
+    },
+    sections: () => {
+      const roundIds: string[] = [];
+      let finished = false;
+      const cells = context.model.cells;
+      for (let i = 0; i < cells.length; i++) {
+        const meta = cells.get(i).getMetadata(METADATA_KEY) as
+          { role?: string; round?: string } | undefined;
+        if (meta?.role === ROUND_ROLE && meta.round) {
+          roundIds.push(meta.round);
+        } else if (meta?.role === FINISHED_ROLE) {
+          finished = true;
+        }
+      }
+      return { roundIds, finished };
+    },
+    save: () => context.save(),
+    revert: () => context.revert(),
+    saved
+  };
+}
+
+/** Adds the interview toolbar to interview session notebooks. */
+class InterviewToolbarExtension implements DocumentRegistry.IWidgetExtension<
+  NotebookPanel,
+  INotebookModel
+> {
+  constructor(
+    private readonly _kodelab: IKodeLab,
+    private readonly _actions: IInterviewToolbarActions
+  ) {}
+
+  createNew(
+    panel: NotebookPanel,
+    context: DocumentRegistry.IContext<INotebookModel>
+  ): IDisposable {
+    const owned: IDisposable[] = [];
+    void context.ready.then(async () => {
+      const sessionId = interviewSessionOf(
+        context.model.getMetadata(METADATA_KEY)
+      );
+      if (panel.isDisposed || sessionId === null) {
+        return;
+      }
+      // Only session notebooks need the interview toolbar code.
+      const { InterviewTracker, interviewToolbarItems } =
+        await import('./interviewbar');
+      if (panel.isDisposed) {
+        return;
+      }
+      const tracker = new InterviewTracker({
+        api: this._kodelab.api,
+        sessionId,
+        document: interviewDocument(context)
+      });
+      owned.push(tracker);
+      panel.addClass('kodelab-mod-interview');
+      owned.push(
+        ...addToolbarItems(panel, interviewToolbarItems(tracker, this._actions))
+      );
+      void tracker.start();
+    });
+    return new DisposableDelegate(() => {
+      for (const item of owned) {
+        item.dispose();
+      }
+    });
+  }
+}
 
 /** How often a session started from the lobby is polled, to open its scorecard at the end. */
 const WATCH_MS = 5000;
@@ -388,7 +529,11 @@ const interviews: JupyterFrontEndPlugin<void> = {
       }
       scorecards.set(key, newScorecard(options));
       const widget = scorecards.get(key)!;
-      app.shell.add(widget, 'main');
+      if (!addToMain(app, widget)) {
+        scorecards.delete(key);
+        widget.dispose();
+        return;
+      }
       app.shell.activateById(widget.id);
       return widget.load();
     };
@@ -447,6 +592,27 @@ const interviews: JupyterFrontEndPlugin<void> = {
     } else {
       restorer?.add(lobby, 'kodelab-interviews');
     }
+
+    // The interview toolbar of session notebooks (JupyterLab and Notebook 7).
+    app.docRegistry.addWidgetExtension(
+      'Notebook',
+      new InterviewToolbarExtension(kodelab, {
+        confirmEnd: async () =>
+          (
+            await showDialog({
+              title: 'End the interview now?',
+              body:
+                'The rounds not yet submitted are skipped and score 0. ' +
+                'This cannot be undone.',
+              buttons: [
+                Dialog.cancelButton({ label: 'Keep going' }),
+                Dialog.warnButton({ label: 'End interview' })
+              ]
+            })
+          ).button.accept,
+        openScorecard: sessionId => void showCard({ sessionId })
+      })
+    );
 
     app.commands.addCommand(CommandIDs.openInterviews, {
       describedBy: NO_ARGS,

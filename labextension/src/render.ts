@@ -181,9 +181,40 @@ export function renderError(error: unknown): HTMLElement {
   );
 }
 
+/**
+ * The reference solution as a read-only code block (open when asked for by giving up). It is
+ * only shown: nothing puts it into the notebook.
+ */
+export function renderSolution(solution: string, open = false): HTMLElement {
+  return h(
+    'details',
+    { class: 'kodelab-Hints-solution', open },
+    h('summary', { text: 'Reference solution' }),
+    h(
+      'pre',
+      {
+        class: 'kodelab-Solution',
+        'aria-label': 'Reference solution (read-only)',
+        tabindex: 0
+      },
+      h('code', { text: solution })
+    )
+  );
+}
+
 /** The hints unlocked so far, and the reference solution once allowed. */
 export function renderHints(hints: IHints): HTMLElement {
   const children: HTMLElement[] = [];
+  if (hints.gave_up) {
+    children.push(
+      h('p', {
+        class: 'kodelab-Hints-gaveUp',
+        text:
+          'You gave up on this challenge: every hint is unlocked. ' +
+          'You can still submit; submissions are graded as usual.'
+      })
+    );
+  }
   if (hints.hints.length) {
     children.push(
       h('div', {
@@ -202,13 +233,13 @@ export function renderHints(hints: IHints): HTMLElement {
     children.push(h('div', { text: 'This challenge has no hints.' }));
   }
   if (hints.solution) {
+    children.push(renderSolution(hints.solution, hints.gave_up));
+  } else if (hints.gave_up) {
     children.push(
-      h(
-        'details',
-        { class: 'kodelab-Hints-solution' },
-        h('summary', { text: 'Reference solution' }),
-        h('pre', { text: hints.solution })
-      )
+      h('div', {
+        class: 'kodelab-Hints-noSolution',
+        text: 'This challenge does not reveal its reference solution.'
+      })
     );
   }
   return h('div', { class: 'kodelab-Hints' }, ...children);

@@ -1,8 +1,8 @@
 /**
  * One open challenge notebook: its start (deadline from the server), its actions (run tests,
- * submit, hints, restore), its last result and its history. The toolbar, the results panel
- * and the commands all show and drive the same session, so they can never disagree; the
- * server decides everything (deadline, verdict, attempts, solved).
+ * submit, hints, give up, restore), its last result and its history. The toolbar, the
+ * results panel and the commands all show and drive the same session, so they can never
+ * disagree; the server decides everything (deadline, verdict, attempts, solved).
  */
 import { ISignal, Signal } from '@lumino/signaling';
 import { IDisposable } from '@lumino/disposable';
@@ -46,6 +46,9 @@ export type ResultState =
   | { state: 'running'; kind: 'run' | 'submit'; text: string }
   | { state: 'verdict'; verdict: IVerdict; context: IVerdictContext }
   | { state: 'error'; error: Error };
+
+/** The actions of a session (what {@link ChallengeSession.actionStarted} says). */
+export type SessionAction = 'run' | 'submit' | 'hints' | 'give-up' | 'restore';
 
 /** Flags that survive a reload (auto-submit once per deadline), shared with the in-notebook bar. */
 const memoryFlags = new Set<string>();
@@ -107,7 +110,7 @@ export class ChallengeSession implements IDisposable {
   }
 
   /** Emitted when an action starts (the UI may bring its results into view). */
-  get actionStarted(): ISignal<this, 'run' | 'submit' | 'hints' | 'restore'> {
+  get actionStarted(): ISignal<this, SessionAction> {
     return this._actionStarted;
   }
 
@@ -138,6 +141,11 @@ export class ChallengeSession implements IDisposable {
     }
     const value = Date.parse(raw);
     return Number.isNaN(value) ? null : value;
+  }
+
+  /** The challenge's time limit (shown before the clock starts; 0: none). */
+  get timeLimitMinutes(): number {
+    return this.info?.time_limit_minutes ?? 0;
   }
 
   /** Server clock minus browser clock (ms). */
@@ -180,6 +188,22 @@ export class ChallengeSession implements IDisposable {
     return this._notice;
   }
 
+  /**
+   * Whether the user gave up this challenge (from the server: the give-up reply, the
+   * hints, or the check when the notebook opened).
+   */
+  get gaveUp(): boolean {
+    return this._hints?.gave_up ?? this._gaveUp;
+  }
+
+  /**
+   * Whether Give up applies: not once solved (the hints and, when allowed, the solution are
+   * already there) nor once given up (the server keeps the first time; Hints shows it all).
+   */
+  get canGiveUp(): boolean {
+    return !this._solved && !this.gaveUp;
+  }
+
   /** Whether the user has an accepted submission. */
   get solved(): boolean {
     return this._solved;
@@ -197,13 +221,18 @@ export class ChallengeSession implements IDisposable {
 
   /** Start (or reopen) the challenge and load its view and history; errors are shown. */
   async initialize(): Promise<void> {
-    const [started, info] = await Promise.allSettled([
+    const [started, info, , hints] = await Promise.allSettled([
       this.ensureStarted(),
       this.api.challenge(this.challengeId),
-      this.refreshHistory()
+      this.refreshHistory(),
+      this.api.hints(this.challengeId)
     ]);
     if (info.status === 'fulfilled') {
       this._info = info.value;
+    }
+    // Only whether the user gave up: the hints show when asked for.
+    if (hints.status === 'fulfilled') {
+      this._gaveUp = !!hints.value.gave_up;
     }
     if (started.status === 'rejected' && !this._result) {
       this._result = { state: 'error', error: asError(started.reason) };
@@ -318,6 +347,18 @@ export class ChallengeSession implements IDisposable {
   }
 
   /**
+   * Give up (ask first: see giveup.ts): the server records it and answers with every hint
+   * and, when the challenge allows it, the reference solution. Submitting still works.
+   */
+  giveUp(): Promise<void> {
+    return this._withBusy('give-up', 'Giving up…', async () => {
+      await this.ensureStarted();
+      this._hints = await this.api.giveUp(this.challengeId);
+      this._gaveUp = this._hints.gave_up;
+    });
+  }
+
+  /**
    * Put a submission's code back into the answer cell: save (other cells keep their edits),
    * POST restore (the server rewrites the saved notebook), then reload it from disk.
    */
@@ -397,7 +438,7 @@ export class ChallengeSession implements IDisposable {
   }
 
   private async _withBusy(
-    kind: 'run' | 'submit' | 'hints' | 'restore',
+    kind: SessionAction,
     text: string,
     work: (status: (text: string) => void) => Promise<void>
   ): Promise<void> {
@@ -461,13 +502,11 @@ export class ChallengeSession implements IDisposable {
   private _historyError: Error | null = null;
   private _notice = '';
   private _solved = false;
+  private _gaveUp = false;
   private _seenRunning = false;
   private _autoSubmitPending = false;
   private _expiryTimer: ReturnType<typeof setTimeout> | null = null;
   private _changed = new Signal<this, void>(this);
   private _solvedFirstTime = new Signal<this, IVerdict>(this);
-  private _actionStarted = new Signal<
-    this,
-    'run' | 'submit' | 'hints' | 'restore'
-  >(this);
+  private _actionStarted = new Signal<this, SessionAction>(this);
 }

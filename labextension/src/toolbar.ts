@@ -1,23 +1,42 @@
 /**
  * The challenge toolbar of a notebook: countdown to the server's deadline, Run tests,
- * Submit, Hints and a button that shows the results. Plain DOM in Lumino widgets, so the
- * same items work in JupyterLab and Notebook 7.
+ * Submit, Hints, Give up and a button that shows the results. Plain DOM in Lumino widgets,
+ * so the same items work in JupyterLab and Notebook 7.
  */
 import { LabIcon, runIcon } from '@jupyterlab/ui-components';
+import { ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { h } from './dom';
+import { confirmGiveUp } from './giveup';
 import { countdownState } from './format';
-import { clockIcon, hintIcon, kodelabIcon, submitIcon } from './icons';
+import {
+  clockIcon,
+  giveUpIcon,
+  hintIcon,
+  kodelabIcon,
+  submitIcon
+} from './icons';
 import { ChallengeSession } from './session';
 
 /** How often the countdown redraws (the text changes once a second). */
 const TICK_MS = 250;
 
+/** What a countdown counts down to: a challenge session or an interview round. */
+export interface ICountdownSource {
+  /** The deadline (ms since epoch, the server's clock); null when untimed. */
+  readonly deadline: number | null;
+  /** Server clock minus browser clock (ms). */
+  readonly skew: number;
+  /** Shown when there is no deadline yet (0: no limit). */
+  readonly timeLimitMinutes: number;
+  readonly changed: ISignal<unknown, void>;
+}
+
 /** The countdown: `⏱ 12:34 left`, amber with words in the last minute, `Time is up`. */
 export class CountdownWidget extends Widget {
   constructor(
-    readonly session: ChallengeSession,
+    readonly session: ICountdownSource,
     private readonly _now: () => number = Date.now
   ) {
     super();
@@ -57,7 +76,7 @@ export class CountdownWidget extends Widget {
       this.session.deadline,
       this._now(),
       this.session.skew,
-      this.session.info?.time_limit_minutes ?? 0
+      this.session.timeLimitMinutes
     );
     if (this._text.textContent !== state.text) {
       this._text.textContent = state.text;
@@ -83,8 +102,16 @@ export class CountdownWidget extends Widget {
   private _expired = false;
 }
 
+/** What a toolbar button follows: busy while a request is in flight. */
+export interface IBusySource {
+  readonly busy: boolean;
+  readonly changed: ISignal<unknown, void>;
+}
+
 /** Options of a toolbar action button. */
-export interface IActionButtonOptions {
+export interface IActionButtonOptions<
+  S extends IBusySource = ChallengeSession
+> {
   label: string;
   /** The accessible name and tooltip (a full sentence). */
   title: string;
@@ -92,27 +119,33 @@ export interface IActionButtonOptions {
   className: string;
   primary?: boolean;
   onClick: () => void;
-  session: ChallengeSession;
+  session: S;
   /** Disabled while a request of the session is in flight (default true). */
   disableWhileBusy?: boolean;
+  /** Whether the button applies now (hidden when not; default: always shown). */
+  visible?: (session: S) => boolean;
 }
 
 /** A labelled toolbar button, disabled while a request of the session is in flight. */
-export class ActionButton extends Widget {
-  constructor(private readonly _options: IActionButtonOptions) {
+export class ActionButton<
+  S extends IBusySource = ChallengeSession
+> extends Widget {
+  constructor(private readonly _options: IActionButtonOptions<S>) {
     super({ node: document.createElement('button') });
     const button = this.node as HTMLButtonElement;
     button.type = 'button';
-    button.className = [
-      'jp-ToolbarButtonComponent',
-      'jp-Button',
-      'jp-mod-minimal',
-      'kodelab-ToolbarButton',
-      _options.className,
-      _options.primary ? 'kodelab-mod-primary' : ''
-    ]
-      .filter(Boolean)
-      .join(' ');
+    // Added to the widget's own classes: replacing them would drop `lm-Widget`, and with it
+    // Lumino's rule that hides a hidden widget.
+    button.classList.add(
+      ...[
+        'jp-ToolbarButtonComponent',
+        'jp-Button',
+        'jp-mod-minimal',
+        'kodelab-ToolbarButton',
+        _options.className,
+        _options.primary ? 'kodelab-mod-primary' : ''
+      ].filter(Boolean)
+    );
     button.title = _options.title;
     button.setAttribute('aria-label', _options.title);
     if (_options.icon) {
@@ -155,6 +188,10 @@ export class ActionButton extends Widget {
       this._options.disableWhileBusy !== false && this._options.session.busy;
     (this.node as HTMLButtonElement).disabled = busy;
     this.node.setAttribute('aria-busy', busy ? 'true' : 'false');
+    const visible = this._options.visible?.(this._options.session) ?? true;
+    if (this.isHidden === visible) {
+      this.setHidden(!visible);
+    }
   }
 }
 
@@ -198,6 +235,20 @@ export function challengeToolbarItems(
         icon: hintIcon,
         className: 'kodelab-HintsButton',
         onClick: () => void session.showHints()
+      })
+    ],
+    [
+      'kodelab-give-up',
+      new ActionButton({
+        session,
+        label: 'Give up',
+        title:
+          'Give up: unlock every hint and, when the challenge allows it, see the reference solution (asks first)',
+        icon: giveUpIcon,
+        className: 'kodelab-GiveUpButton',
+        onClick: () => void confirmGiveUp(session),
+        // Not once solved or given up (Hints then shows everything there is).
+        visible: s => s.canGiveUp
       })
     ],
     [

@@ -4,17 +4,10 @@
  * history → view code → restore. Screenshots of the main screens are kept in
  * test-results/screenshots (artifacts, not snapshots to compare with).
  */
-import * as path from 'path';
 
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
-
-const SHOTS = path.join(
-  __dirname,
-  '..',
-  process.env.KODELAB_UI_RESULTS ?? 'test-results',
-  'screenshots'
-);
+import { shot } from './shots';
 
 const WRONG = 'def two_sum(nums, target): return [1, 0]';
 // O(n), first index kept for duplicates: passes the hidden large-input test too.
@@ -24,10 +17,6 @@ const RIGHT =
 
 // One server and one database: the steps build on each other.
 test.describe.configure({ mode: 'serial' });
-
-async function shot(target: IJupyterLabPageFixture | Locator, name: string) {
-  await target.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-}
 
 /** Replace the source of the notebook's answer cell as a user pasting code would. */
 async function setAnswer(page: IJupyterLabPageFixture, code: string) {

@@ -219,5 +219,49 @@ describe('errors and hints', () => {
     );
     expect(some.querySelectorAll('li')).toHaveLength(1);
     expect(some.querySelector('details pre')?.textContent).toBe('def f(): ...');
+    // Solved (not given up): the solution is there but folded.
+    expect(some.querySelector('details')?.hasAttribute('open')).toBe(false);
+    expect(some.querySelector('.kodelab-Hints-gaveUp')).toBeNull();
+  });
+
+  it('after giving up, says so and shows the solution as an open read-only code block', () => {
+    const node = renderHints({
+      challenge_id: 'a',
+      hints: ['Use a dict', 'One pass'],
+      total: 2,
+      gave_up: true,
+      solution: 'def f():\n    return 1'
+    });
+    expect(node.querySelector('.kodelab-Hints-gaveUp')?.textContent).toMatch(
+      /You gave up.*You can still submit/
+    );
+    expect(node.querySelector('.kodelab-Hints-title')?.textContent).toBe(
+      'Hints (2 of 2 unlocked)'
+    );
+    const details = node.querySelector('details.kodelab-Hints-solution')!;
+    expect(details.hasAttribute('open')).toBe(true);
+    expect(details.querySelector('summary')?.textContent).toBe(
+      'Reference solution'
+    );
+    const code = details.querySelector('pre.kodelab-Solution > code')!;
+    expect(code.textContent).toBe('def f():\n    return 1');
+    // Text, never markup or an editor: nothing can run or edit it.
+    expect(code.children).toHaveLength(0);
+    expect(node.querySelector('textarea, [contenteditable]')).toBeNull();
+  });
+
+  it('after giving up without a solution reveal, says the solution stays hidden', () => {
+    const node = renderHints({
+      challenge_id: 'a',
+      hints: [],
+      total: 0,
+      gave_up: true,
+      solution: null
+    });
+    expect(node.textContent).toContain('This challenge has no hints.');
+    expect(node.querySelector('.kodelab-Hints-noSolution')?.textContent).toBe(
+      'This challenge does not reveal its reference solution.'
+    );
+    expect(node.querySelector('details')).toBeNull();
   });
 });

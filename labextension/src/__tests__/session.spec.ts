@@ -22,6 +22,7 @@ function fakeApi(verdicts: IVerdict[], deadline: string | null = null) {
   const calls: string[] = [];
   const history: ISubmission[] = [];
   let next = 1;
+  let gaveUp = false;
   const api = {
     start: jest.fn(async (id: string) => {
       calls.push(`start ${id}`);
@@ -69,17 +70,35 @@ function fakeApi(verdicts: IVerdict[], deadline: string | null = null) {
     }),
     hints: jest.fn(async () => ({
       challenge_id: 'two-sum',
-      hints: ['h1'],
+      hints: gaveUp ? ['h1', 'h2'] : ['h1'],
       total: 2,
-      gave_up: false,
-      solution: null
+      gave_up: gaveUp,
+      solution: gaveUp ? 'def two_sum(nums, target): ...' : null
     })),
+    giveUp: jest.fn(async (id: string) => {
+      calls.push(`give-up ${id}`);
+      gaveUp = true;
+      return {
+        challenge_id: id,
+        hints: ['h1', 'h2'],
+        total: 2,
+        gave_up: true,
+        solution: 'def two_sum(nums, target): ...'
+      };
+    }),
     restore: jest.fn(async (id: number) => {
       calls.push(`restore ${id}`);
       return { path: 'kodelab/two-sum.ipynb', submission_id: id };
     })
   };
-  return { api: api as unknown as KodeLabAPI, calls, mock: api };
+  return {
+    api: api as unknown as KodeLabAPI,
+    calls,
+    mock: api,
+    setGaveUp: (value: boolean) => {
+      gaveUp = value;
+    }
+  };
 }
 
 function fakeDocument(
@@ -296,5 +315,105 @@ describe('ChallengeSession', () => {
     await session.ensureStarted();
     await new Promise(resolve => setTimeout(resolve, 10));
     expect(calls.filter(c => c.startsWith('submit'))).toHaveLength(0);
+  });
+});
+
+describe('ChallengeSession: give up', () => {
+  it('starts first, then holds every hint and the solution from the server', async () => {
+    const { api, calls } = fakeApi([]);
+    const session = new ChallengeSession({
+      api,
+      challengeId: 'two-sum',
+      document: fakeDocument(calls)
+    });
+    const actions: string[] = [];
+    session.actionStarted.connect((_, kind) => actions.push(kind));
+    const busy: boolean[] = [];
+    session.changed.connect(() => busy.push(session.busy));
+    expect(session.canGiveUp).toBe(true);
+    await session.giveUp();
+    expect(calls).toEqual(['start two-sum', 'give-up two-sum']);
+    expect(actions).toEqual(['give-up']);
+    expect(busy[0]).toBe(true);
+    expect(session.busy).toBe(false);
+    expect(session.hints).toMatchObject({
+      hints: ['h1', 'h2'],
+      gave_up: true,
+      solution: 'def two_sum(nums, target): ...'
+    });
+    expect(session.gaveUp).toBe(true);
+    // It does not touch the notebook: no save, no reload.
+    expect(calls).not.toContain('save');
+    expect(calls).not.toContain('revert');
+  });
+
+  it('no longer offers Give up once given up, yet still submits', async () => {
+    const { api, calls } = fakeApi([WRONG]);
+    const session = new ChallengeSession({
+      api,
+      challengeId: 'two-sum',
+      document: fakeDocument(calls)
+    });
+    await session.giveUp();
+    expect(session.canGiveUp).toBe(false);
+    await session.submit();
+    expect(calls.filter(c => c.startsWith('submit'))).toHaveLength(1);
+    expect(session.attempts).toBe(1);
+  });
+
+  it('does not offer Give up once solved', async () => {
+    const { api, calls } = fakeApi([ACCEPTED]);
+    const session = new ChallengeSession({
+      api,
+      challengeId: 'two-sum',
+      document: fakeDocument(calls)
+    });
+    await session.submit();
+    expect(session.solved).toBe(true);
+    expect(session.canGiveUp).toBe(false);
+  });
+
+  it('learns when the notebook opens that the user already gave up', async () => {
+    const { api, calls, setGaveUp } = fakeApi([]);
+    setGaveUp(true);
+    const session = new ChallengeSession({
+      api,
+      challengeId: 'two-sum',
+      document: fakeDocument(calls)
+    });
+    await session.initialize();
+    expect(session.gaveUp).toBe(true);
+    expect(session.canGiveUp).toBe(false);
+    // The hints only show when asked for.
+    expect(session.hints).toBeNull();
+  });
+
+  it('is ignored while a grading run is in flight', async () => {
+    const { api, calls } = fakeApi([WRONG]);
+    const session = new ChallengeSession({
+      api,
+      challengeId: 'two-sum',
+      document: fakeDocument(calls)
+    });
+    await Promise.all([session.submit(), session.giveUp()]);
+    expect(calls).not.toContain('give-up two-sum');
+    expect(session.gaveUp).toBe(false);
+  });
+
+  it('shows an API error as a readable result and keeps Give up available', async () => {
+    const { api, calls, mock } = fakeApi([]);
+    mock.giveUp.mockRejectedValueOnce(
+      new Error('start the challenge before giving up [HTTP 409]')
+    );
+    const session = new ChallengeSession({
+      api,
+      challengeId: 'two-sum',
+      document: fakeDocument(calls)
+    });
+    await session.giveUp();
+    expect(session.result).toMatchObject({ state: 'error' });
+    expect((session.result as any).error.message).toMatch(/HTTP 409/);
+    expect(session.busy).toBe(false);
+    expect(session.canGiveUp).toBe(true);
   });
 });

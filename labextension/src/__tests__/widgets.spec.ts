@@ -5,7 +5,11 @@ import { KodeLabAPI } from '../api';
 import { CatalogPanel, progressBadge, renderCatalogItem } from '../catalog';
 import { renderHistoryItem } from '../results';
 import { ChallengeSession } from '../session';
-import { ActionButton, CountdownWidget } from '../toolbar';
+import {
+  ActionButton,
+  CountdownWidget,
+  challengeToolbarItems
+} from '../toolbar';
 import { ICatalogEntry, ISubmission } from '../types';
 
 /** The parts of a session the toolbar reads. */
@@ -14,7 +18,8 @@ function stubSession(deadline: number | null) {
     deadline,
     skew: 0,
     busy: false,
-    info: { time_limit_minutes: 15 }
+    info: { time_limit_minutes: 15 },
+    timeLimitMinutes: 15
   };
   stub.changed = new Signal<any, void>(stub);
   return stub as ChallengeSession & { busy: boolean };
@@ -85,6 +90,60 @@ describe('ActionButton', () => {
     node.click();
     expect(clicks).toHaveLength(1);
     button.dispose();
+  });
+
+  it('hides itself while it does not apply', () => {
+    const session = stubSession(null) as ChallengeSession & {
+      busy: boolean;
+      canGiveUp: boolean;
+    };
+    session.canGiveUp = true;
+    const button = new ActionButton({
+      session,
+      label: 'Give up',
+      title: 'Give up: unlock every hint',
+      className: 'kodelab-GiveUpButton',
+      onClick: () => undefined,
+      visible: s => s.canGiveUp
+    });
+    Widget.attach(button, document.body);
+    expect(button.isHidden).toBe(false);
+    session.canGiveUp = false;
+    (session.changed as Signal<any, void>).emit();
+    expect(button.isHidden).toBe(true);
+    // Lumino hides widgets through its `lm-Widget` class: the button must keep it.
+    expect(button.node.classList.contains('lm-Widget')).toBe(true);
+    expect(button.hasClass('lm-mod-hidden')).toBe(true);
+    session.canGiveUp = true;
+    (session.changed as Signal<any, void>).emit();
+    expect(button.isHidden).toBe(false);
+    button.dispose();
+  });
+});
+
+describe('challenge toolbar', () => {
+  it('has a labelled Give up button between Hints and Results', () => {
+    const session = stubSession(null) as any;
+    session.canGiveUp = true;
+    const items = challengeToolbarItems(session, {
+      showResults: () => undefined,
+      submitShortcut: ''
+    });
+    const names = items.map(([name]) => name);
+    expect(names.slice(-3)).toEqual([
+      'kodelab-hints',
+      'kodelab-give-up',
+      'kodelab-results'
+    ]);
+    const giveUp = items.find(([name]) => name === 'kodelab-give-up')![1];
+    expect(giveUp.node.textContent).toBe('Give up');
+    expect(giveUp.node.getAttribute('aria-label')).toMatch(
+      /^Give up: unlock every hint/
+    );
+    expect(giveUp.node.title).toBe(giveUp.node.getAttribute('aria-label'));
+    for (const [, widget] of items) {
+      widget.dispose();
+    }
   });
 });
 
