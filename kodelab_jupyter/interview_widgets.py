@@ -3,7 +3,8 @@
 The second cell of a session notebook runs ``round_bar(<session id>)``; each quiz,
 architecture or modeling round's section runs ``round_controls(<session id>, "<round id>")``.
 Both build a :class:`RoundBar`, an anywidget whose Python side knows nothing but the ids:
-everything else happens in the browser, in ``static/round_bar.js``, which reads the session
+everything else happens in the browser, in ``static/round_bar.js`` (with
+``static/bar_common.js``, the code it shares with the challenge bar), which reads the session
 from KodeLab's REST API with the page's own credentials (session cookie plus the ``_xsrf``
 cookie), counts down to the server's deadline, renders the round's controls (radio buttons,
 checkboxes, dropdowns) from the round's public content, saves drafts, submits, ends the
@@ -14,17 +15,30 @@ nothing synced here is a secret, and no ipywidgets are created in the kernel.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
 
-__all__ = ["CSS_PATH", "ESM_PATH", "RoundBar", "bar_state", "round_bar", "round_controls"]
+from .static_assets import STATIC, bar_css, bar_module
 
-STATIC = Path(__file__).resolve().parent / "static"
+__all__ = [
+    "CSS",
+    "CSS_PATH",
+    "ESM",
+    "ESM_PATH",
+    "RoundBar",
+    "bar_state",
+    "round_bar",
+    "round_controls",
+]
+
+# The round bar's own front-end files; the widget loads ESM and CSS, which are these preceded
+# by the code and rules shared with the challenge bar (see static_assets).
 ESM_PATH = STATIC / "round_bar.js"
 CSS_PATH = STATIC / "round_bar.css"
+ESM = bar_module("round_bar")
+CSS = bar_css("round_bar", "kodelab-rb")
 # The REST routes' syntax (handlers/interviews.py): 1-18 digits, lowercase-dash round ids.
 MAX_SESSION_ID = 10**18 - 1
 _ROUND_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -67,8 +81,8 @@ class RoundBar(anywidget.AnyWidget):
     Synced state is public information only; API calls are made by the front end.
     """
 
-    _esm = ESM_PATH
-    _css = CSS_PATH
+    _esm = ESM
+    _css = CSS
 
     session_id = traitlets.Int(0).tag(sync=True)
     # Empty: the whole bar (round N of M, countdown, Submit, End interview, scorecard).

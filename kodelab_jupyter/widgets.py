@@ -3,7 +3,8 @@
 The second cell of every challenge notebook runs ``challenge_bar('<id>')``. That builds a
 :class:`ChallengeBar`, an anywidget whose Python side only knows the challenge's public
 facts (title, difficulty, time limit), read from the challenge catalog in the kernel's own
-environment. Everything else happens in the browser, in ``static/challenge_bar.js``: it
+environment. Everything else happens in the browser, in ``static/challenge_bar.js`` (with
+``static/bar_common.js``, the code it shares with the interview round bar): it
 starts the challenge, counts down to the server's deadline, saves the notebook, runs the
 visible tests, submits, polls for the verdict and lists the unlocked hints, all through
 KodeLab's REST API with the page's own credentials (session cookie plus the ``_xsrf``
@@ -22,12 +23,16 @@ import anywidget
 import traitlets
 
 from .content.catalog import SHIPPED_CHALLENGES, Catalog
+from .static_assets import STATIC, bar_css, bar_module
 
 __all__ = ["ChallengeBar", "bar_info", "challenge_bar", "challenge_directories"]
 
-STATIC = Path(__file__).resolve().parent / "static"
+# The challenge bar's own front-end files; the widget loads ESM and CSS, which are these
+# preceded by the code and rules shared with the round bar (see static_assets).
 ESM_PATH = STATIC / "challenge_bar.js"
 CSS_PATH = STATIC / "challenge_bar.css"
+ESM = bar_module("challenge_bar")
+CSS = bar_css("challenge_bar", "kodelab-bar")
 PATH_ENV = "KODELAB_CHALLENGE_PATH"
 # The same id syntax the REST routes accept (handlers/challenges.py).
 _CHALLENGE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -98,8 +103,8 @@ class ChallengeBar(anywidget.AnyWidget):
     Synced state is public information only; API calls are made by the front end.
     """
 
-    _esm = ESM_PATH
-    _css = CSS_PATH
+    _esm = ESM
+    _css = CSS
 
     challenge_id = traitlets.Unicode("").tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)

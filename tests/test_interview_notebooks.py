@@ -42,8 +42,8 @@ from kodelab_jupyter.interview.notebook import (
     round_section,
 )
 from kodelab_jupyter.interview_widgets import (
-    CSS_PATH,
-    ESM_PATH,
+    CSS,
+    ESM,
     RoundBar,
     bar_state,
     round_bar,
@@ -696,9 +696,9 @@ def test_round_bar_esm_parses_and_never_handles_server_tokens(tmp_path: Path) ->
     if node is None:
         pytest.skip("node is not installed")
     copy_ = tmp_path / "round_bar.mjs"
-    copy_.write_text(ESM_PATH.read_text())
+    copy_.write_text(ESM)
     subprocess.run([node, "--check", str(copy_)], check=True, capture_output=True)
-    code = _code_of(ESM_PATH.read_text())
+    code = _code_of(ESM)
     assert "export default" in code
     assert "X-XSRFToken" in code and "credentials: 'same-origin'" in code
     for word in ("Authorization", "config.token", "innerHTML", "getOption('token'"):
@@ -706,8 +706,10 @@ def test_round_bar_esm_parses_and_never_handles_server_tokens(tmp_path: Path) ->
     # The countdown turns amber in the last minute and says so in words.
     assert "WARN_MS = 60 * 1000" in code and "last minute" in code
     assert "Time's up" in code and "NEXT_ROUND_MS = 2000" in code
-    css = CSS_PATH.read_text()
-    assert ".kodelab-rb__timer--warning" in css and "--jp-warn-color" in css
+    state = round_bar(12).get_state()
+    assert state["_esm"] == ESM and state["_css"] == CSS
+    css = CSS
+    assert ".BAR" not in css and ".kodelab-rb__timer--warning {" in css and "--jp-warn-color" in css
     assert "[data-jp-theme-light='false']" in css
 
 
@@ -737,7 +739,7 @@ async def _run_harness(
     harness = tmp_path / "harness.mjs"
     harness.write_text(HARNESS)
     esm = tmp_path / "round_bar.mjs"
-    esm.write_text(ESM_PATH.read_text())
+    esm.write_text(ESM)
     origin = f"http://127.0.0.1:{jp_serverapp.port}"
     proc = await asyncio.create_subprocess_exec(
         node,

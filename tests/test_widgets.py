@@ -17,8 +17,11 @@ import pytest
 
 from kodelab_jupyter.content.catalog import SHIPPED_CHALLENGES, Catalog
 from kodelab_jupyter.content.notebook import build_notebook
+from kodelab_jupyter.static_assets import STATIC
 from kodelab_jupyter.widgets import (
+    CSS,
     CSS_PATH,
+    ESM,
     ESM_PATH,
     ChallengeBar,
     bar_info,
@@ -144,8 +147,11 @@ def test_no_trait_holds_a_token_or_url(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_esm_and_css_are_the_widget_assets() -> None:
     assert ESM_PATH.is_file() and CSS_PATH.is_file()
     state = challenge_bar("two-sum").get_state()
-    assert state["_esm"] == ESM_PATH.read_text()
-    assert state["_css"] == CSS_PATH.read_text()
+    assert state["_esm"] == ESM and state["_css"] == CSS
+    # The code and rules shared with the round bar, then the challenge bar's own.
+    assert ESM.startswith((STATIC / "bar_common.js").read_text().rstrip())
+    assert ESM.endswith(ESM_PATH.read_text()) and CSS.endswith(CSS_PATH.read_text())
+    assert ".BAR" not in CSS and ".kodelab-bar__timer--warning {" in CSS
 
 
 def test_esm_parses(tmp_path: Path) -> None:
@@ -153,7 +159,7 @@ def test_esm_parses(tmp_path: Path) -> None:
     if node is None:
         pytest.skip("node is not installed")
     copy = tmp_path / "challenge_bar.mjs"
-    copy.write_text(ESM_PATH.read_text())
+    copy.write_text(ESM)
     result = subprocess.run(
         [node, "--check", str(copy)], capture_output=True, text=True, timeout=60
     )
@@ -162,7 +168,7 @@ def test_esm_parses(tmp_path: Path) -> None:
 
 
 def test_esm_handles_no_token_but_the_xsrf_cookie() -> None:
-    code = _code_of(ESM_PATH.read_text())
+    code = _code_of(ESM)
     # The only token-ish identifier is the XSRF header name; nothing reads a 'token' field.
     assert set(re.findall(r"\w*token\w*", code, flags=re.I)) == {"XSRFToken"}
     assert "Authorization" not in code
@@ -176,7 +182,7 @@ def test_esm_handles_no_token_but_the_xsrf_cookie() -> None:
 
 
 def test_esm_uses_the_api_contract() -> None:
-    code = _code_of(ESM_PATH.read_text())
+    code = _code_of(ESM)
     for fragment in (
         "kodelab/api/challenges/",
         "/start",
@@ -198,7 +204,7 @@ def test_esm_uses_the_api_contract() -> None:
 
 
 def test_css_is_scoped_to_the_bar() -> None:
-    css = re.sub(r"/\*.*?\*/", "", CSS_PATH.read_text(), flags=re.S)
+    css = re.sub(r"/\*.*?\*/", "", CSS, flags=re.S)
     css = re.sub(r"@keyframes[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css)
     css = re.sub(r"@media[^{]*\{", "", css)
     for block in re.findall(r"([^{}]+)\{", css):
