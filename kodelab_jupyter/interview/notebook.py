@@ -31,6 +31,7 @@ from nbformat import NotebookNode
 
 from ..errors import BadRequest, Conflict, Invalid, NotFound, TooLarge
 from ..grading.source import MAX_ANSWER_BYTES, ROLE_KEY, SubmissionError, cell_role
+from ..practice import clean_path as clean_notebook_path
 from .loader import InterviewCatalog
 
 __all__ = [
@@ -341,16 +342,8 @@ class InterviewNotebooks:
     @staticmethod
     def clean_path(path: Any) -> str:
         """A notebook path relative to the server root; anything that escapes it is refused
-        (the same rules as the challenge workflow's paths in ``practice``)."""
-        if not isinstance(path, str) or not path.strip():
-            raise BadRequest("'path' must be a non-empty string")
-        clean = posixpath.normpath(path.strip().lstrip("/"))
-        escapes = clean == ".." or clean.startswith("../")
-        if path.strip().startswith("/") or escapes or "\\" in path or "\0" in path:
-            raise BadRequest(f"path '{path}' is outside your files")
-        if not clean.endswith(".ipynb"):
-            raise BadRequest(f"path '{path}' is not a notebook (.ipynb)")
-        return clean
+        (the challenge workflow's own rules, :func:`kodelab_jupyter.practice.clean_path`)."""
+        return clean_notebook_path(path)
 
     async def _exists(self, path: str) -> bool:
         return bool(await ensure_async(self.contents.file_exists(path)))

@@ -157,7 +157,7 @@ export class KodeLabAPI {
         this.serverSettings
       );
     } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
+      const detail = messageOf(err);
       throw new KodeLabApiError(
         `Could not reach the Jupyter server (${detail}).`,
         0

@@ -6,7 +6,7 @@
  */
 import { Widget } from '@lumino/widgets';
 
-import { KodeLabAPI } from './api';
+import { KodeLabAPI, messageOf } from './api';
 import { h } from './dom';
 import { formatNumber } from './format';
 import { diceIcon, kodelabIcon } from './icons';
@@ -339,7 +339,7 @@ export class CatalogPanel extends Widget {
   }
 
   private _showError(err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = messageOf(err);
     this._status.textContent = '';
     this._error.textContent = `⚠ ${message}`;
   }

@@ -481,7 +481,7 @@ class InterviewToolbarExtension implements DocumentRegistry.IWidgetExtension<
       owned.push(
         ...addToolbarItems(panel, interviewToolbarItems(tracker, this._actions))
       );
-      void tracker.start();
+      void tracker.refresh();
     });
     return new DisposableDelegate(() => {
       for (const item of owned) {

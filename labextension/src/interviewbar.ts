@@ -195,12 +195,10 @@ export class InterviewTracker implements IDisposable {
     return this._disposed;
   }
 
-  /** Read the session now and keep reading it until it is over. */
-  async start(): Promise<void> {
-    await this.refresh();
-  }
-
-  /** Read the session, bring the document up to date and plan the next read. */
+  /**
+   * Read the session, bring the document up to date and plan the next read (so the first
+   * call starts the reading, which goes on until the interview is over).
+   */
   async refresh(): Promise<void> {
     if (this._disposed) {
       return;

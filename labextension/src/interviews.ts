@@ -7,7 +7,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { Widget } from '@lumino/widgets';
 
-import { API_ROOT, KodeLabAPI } from './api';
+import { API_ROOT, KodeLabAPI, messageOf } from './api';
 import { h, srOnly } from './dom';
 import { interviewIcon } from './icons';
 
@@ -442,8 +442,7 @@ export class InterviewLobby extends Widget {
       this._renderPast(sessions);
       this._status.textContent = '';
     } catch (err) {
-      this._status.textContent =
-        err instanceof Error ? err.message : String(err);
+      this._status.textContent = messageOf(err);
     }
   }
 
@@ -497,8 +496,7 @@ export class InterviewLobby extends Widget {
         this._status.textContent = `${card.title} started.`;
       });
     } catch (err) {
-      this._status.textContent =
-        err instanceof Error ? err.message : String(err);
+      this._status.textContent = messageOf(err);
     } finally {
       this._busy = false;
     }
@@ -693,8 +691,7 @@ export class ScorecardWidget extends Widget {
       this._status.textContent = `Overall score ${card.overall_percent}%.`;
       this._status.classList.add('kodelab-srOnly');
     } catch (err) {
-      this._status.textContent =
-        err instanceof Error ? err.message : String(err);
+      this._status.textContent = messageOf(err);
     }
   }
 
@@ -743,8 +740,7 @@ export class ScorecardWidget extends Widget {
             })
           );
         } catch (err) {
-          shareStatus.textContent =
-            err instanceof Error ? err.message : String(err);
+          shareStatus.textContent = messageOf(err);
         }
       });
       const png = h('a', {
